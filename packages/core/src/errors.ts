@@ -1,0 +1,133 @@
+/**
+ * Typed errors of yolokit. Every error is a {@link YoloError} with a stable `code` that callers can switch
+ * on; messages say what was wrong and what to do; the underlying error, if any, is chained as `cause`.
+ */
+
+const marker = Symbol.for('yolokit.error');
+
+/** Stable error codes. New codes may be added; existing codes never change meaning. */
+export type YoloErrorCode =
+  | 'IMAGE_UNREADABLE'
+  | 'IMAGE_TOO_SMALL'
+  | 'MODEL_NOT_FOUND'
+  | 'MODEL_INVALID'
+  | 'MODEL_OUTPUT_UNSUPPORTED'
+  | 'INVALID_OPTION'
+  | 'BACKEND_UNAVAILABLE'
+  | 'INFERENCE_FAILED'
+  | 'DISPOSED'
+  | 'ABORTED'
+  | 'TIMEOUT'
+  | 'QUEUE_FULL'
+  | 'CLOSED'
+  | 'WORKER_DIED';
+
+/** Base class of every error yolokit throws on purpose. */
+export class YoloError extends Error {
+  readonly [marker] = true;
+  readonly code: YoloErrorCode;
+
+  constructor(code: YoloErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+
+  /** True for any yolokit error, also one created by another copy of the package (or another realm). */
+  static isInstance(value: unknown): value is YoloError {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[marker] === true;
+  }
+
+  /** A plain object that survives `structuredClone` and JSON (used to carry errors across threads). */
+  toJSON(): SerializedYoloError {
+    return { name: this.name, code: this.code, message: this.message, ...extraFields(this) };
+  }
+}
+
+/** The wire form of a {@link YoloError}. */
+export interface SerializedYoloError {
+  name: string;
+  code: YoloErrorCode;
+  message: string;
+  [field: string]: unknown;
+}
+
+function extraFields(error: YoloError): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(error)) {
+    if (key !== 'code' && key !== 'name' && key !== 'message' && key !== 'cause') fields[key] = value;
+  }
+  return fields;
+}
+
+/** An image could not be read or decoded (missing file, truncated or corrupt data, unknown format). */
+export class ImageDecodeError extends YoloError {
+  /** What was given: a path, or a short description such as `"<Uint8Array 1234 bytes>"`. */
+  readonly source: string;
+  constructor(source: string, message: string, options?: { cause?: unknown; code?: 'IMAGE_UNREADABLE' | 'IMAGE_TOO_SMALL' }) {
+    super(options?.code ?? 'IMAGE_UNREADABLE', message, options);
+    this.source = source;
+  }
+}
+
+/** A model file is missing, unreadable or not a model the backend understands. */
+export class ModelLoadError extends YoloError {
+  readonly source: string;
+  constructor(code: 'MODEL_NOT_FOUND' | 'MODEL_INVALID', source: string, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.source = source;
+  }
+}
+
+/** The model's output matches none of the layouts yolokit decodes. */
+export class UnsupportedOutputError extends YoloError {
+  readonly dims: readonly number[];
+  constructor(dims: readonly number[], message: string) {
+    super('MODEL_OUTPUT_UNSUPPORTED', message);
+    this.dims = [...dims];
+  }
+}
+
+/** An option had a wrong type or an out-of-range value. */
+export class InvalidOptionError extends YoloError {
+  /** The option's path, such as `options.conf`. */
+  readonly option: string;
+  constructor(option: string, message: string) {
+    super('INVALID_OPTION', message);
+    this.option = option;
+  }
+}
+
+/** A backend, runtime or execution provider that was asked for is not available here. */
+export class BackendUnavailableError extends YoloError {
+  /** What is available instead, when known. */
+  readonly available: readonly string[];
+  constructor(message: string, available: readonly string[] = [], options?: { cause?: unknown }) {
+    super('BACKEND_UNAVAILABLE', message, options);
+    this.available = [...available];
+  }
+}
+
+/** The runtime failed while running the model. */
+export class InferenceError extends YoloError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('INFERENCE_FAILED', message, options);
+  }
+}
+
+/** The model (or pool) was used after `dispose()` / `close()`. */
+export class DisposedError extends YoloError {
+  constructor(what: string) {
+    super('DISPOSED', `${what} has been disposed; create a new one to keep predicting.`);
+  }
+}
+
+/** Rebuild a {@link YoloError} from its wire form (see {@link YoloError.toJSON}). */
+export function deserializeError(serialized: SerializedYoloError): YoloError {
+  const error = new YoloError(serialized.code, serialized.message);
+  Object.defineProperty(error, 'name', { value: serialized.name });
+  for (const [key, value] of Object.entries(serialized)) {
+    if (key !== 'name' && key !== 'code' && key !== 'message') (error as unknown as Record<string, unknown>)[key] = value;
+  }
+  return error;
+}

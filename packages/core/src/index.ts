@@ -1,0 +1,3 @@
+export * from './errors.js';
+export * from './backend.js';
+export * from './metadata.js';
