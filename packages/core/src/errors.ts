@@ -131,3 +131,21 @@ export function deserializeError(serialized: SerializedYoloError): YoloError {
   }
   return error;
 }
+
+/** The operation was cancelled through an `AbortSignal`. Named `AbortError`, as the platform's is. */
+export class AbortError extends YoloError {
+  constructor(message = 'the operation was aborted', options?: { cause?: unknown }) {
+    super('ABORTED', message, options);
+  }
+}
+
+/** Throws an {@link AbortError} (with the signal's reason as `cause`) when `signal` is aborted. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new AbortError(`the operation was aborted${reasonText(signal.reason)}`, { cause: signal.reason });
+}
+
+function reasonText(reason: unknown): string {
+  if (reason instanceof Error && reason.name !== 'AbortError') return `: ${reason.message}`;
+  if (typeof reason === 'string') return `: ${reason}`;
+  return '';
+}

@@ -1,0 +1,2 @@
+// Placeholder: the backend conformance suite is being written (see issue 3).
+export {};

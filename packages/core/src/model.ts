@@ -1,0 +1,250 @@
+import type { Backend, BackendSession, Float32Tensor, ModelSource, TensorInfo, TensorLayout } from './backend.js';
+import { decodeOutput } from './decode.js';
+import { DisposedError, InferenceError, InvalidOptionError, ModelLoadError, throwIfAborted, YoloError } from './errors.js';
+import type { ImageDecoder, ImageInput } from './image-input.js';
+import { unletterboxBox } from './letterbox.js';
+import { type ModelMetadata, parseUltralyticsMetadata } from './metadata.js';
+import { nonMaxSuppression, topK } from './nms.js';
+import { detectOutputFormat, type OutputFormat } from './output-format.js';
+import { type PredictOptions, type ResolvedPredictOptions, resolvePredictOptions } from './predict-options.js';
+import { Detection, Result } from './result.js';
+import { SharpImageDecoder } from './sharp-image-decoder.js';
+import { pixelsToTensor } from './tensor.js';
+
+/** Options of {@link createModel}. */
+export interface CreateModelOptions {
+  /** The runtime, such as `onnx()` from `@yolokit/backend-onnx`. */
+  readonly backend: Backend;
+  /** The model: a path, URL or bytes, as the backend accepts. */
+  readonly model: ModelSource;
+  /** Prediction defaults for this model; each call may override them. */
+  readonly defaults?: Omit<PredictOptions, 'signal'>;
+  /**
+   * Decodes and letterboxes images.
+   * @defaultValue sharp in Node
+   */
+  readonly imageDecoder?: ImageDecoder;
+  /**
+   * Whether the model's boxes are normalised to 0..1 (some TF.js exports) rather than input pixels.
+   * @defaultValue 'auto' (decided from each output's values)
+   */
+  readonly normalizedBoxes?: boolean | 'auto';
+  /** Class names to use instead of the model's own metadata. */
+  readonly names?: Readonly<Record<number, string>>;
+  /** Cancels loading. */
+  readonly signal?: AbortSignal;
+}
+
+/** What a loaded model is, for reports and decisions. */
+export interface ModelInfo {
+  readonly backend: string;
+  readonly runtime: string;
+  readonly layout: TensorLayout;
+  readonly inputs: readonly TensorInfo[];
+  readonly outputs: readonly TensorInfo[];
+  /** Input size `[height, width]` used when a call gives no `imgsz`. */
+  readonly imgsz: readonly [number, number];
+  /** Whether the input accepts other sizes (a dynamic input). */
+  readonly dynamicInput: boolean;
+  readonly metadata: ModelMetadata;
+}
+
+/**
+ * Loads a model.
+ *
+ * @example
+ * ```ts
+ * import { createModel } from '@yolokit/core';
+ * import { onnx } from '@yolokit/backend-onnx';
+ *
+ * const model = await createModel({ backend: onnx(), model: 'yolov8n.onnx' });
+ * const result = await model.predict('bus.jpg', { conf: 0.4 });
+ * for (const d of result.detections) console.log(d.className, d.confidence.toFixed(2), d.box);
+ * await model.dispose();
+ * ```
+ */
+export async function createModel(options: CreateModelOptions): Promise<YoloModel> {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidOptionError('options', 'createModel(options): options must be an object with { backend, model }');
+  }
+  const { backend, model } = options;
+  if (!backend || typeof backend.load !== 'function') {
+    throw new InvalidOptionError('options.backend', 'options.backend must be a Backend, such as onnx() from @yolokit/backend-onnx');
+  }
+  if (model === undefined || model === null || model === '') {
+    throw new InvalidOptionError(
+      'options.model',
+      'options.model is required: a path or URL of an Ultralytics export (yolo export model=yolov8n.pt format=onnx) or its bytes',
+    );
+  }
+  const normalizedBoxes = options.normalizedBoxes ?? 'auto';
+  if (normalizedBoxes !== 'auto' && typeof normalizedBoxes !== 'boolean') {
+    throw new InvalidOptionError('options.normalizedBoxes', `options.normalizedBoxes must be true, false or 'auto', got ${String(normalizedBoxes)}`);
+  }
+  const defaults = resolvePredictOptions(options.defaults as PredictOptions | undefined, {}, 'options.defaults');
+  let session: BackendSession;
+  try {
+    session = await backend.load(model, { signal: options.signal });
+  } catch (error) {
+    if (YoloError.isInstance(error)) throw error;
+    throw new ModelLoadError('MODEL_INVALID', String(model), `backend ${backend.name} could not load the model: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  return new YoloModel(session, backend.name, {
+    defaults,
+    imageDecoder: options.imageDecoder ?? new SharpImageDecoder(),
+    normalizedBoxes,
+    names: options.names,
+  });
+}
+
+/**
+ * A loaded YOLO detector. Stateless between calls: per-call options are arguments, so one model can serve
+ * concurrent calls (whether the runtime runs them in parallel is the backend's and the strategy's business).
+ */
+export class YoloModel {
+  /** The backend session, for advanced use such as benchmarking a bare `run`. */
+  readonly session: BackendSession;
+  readonly info: ModelInfo;
+  readonly #defaults: ResolvedPredictOptions;
+  readonly #decoder: ImageDecoder;
+  readonly #normalizedBoxes: boolean | 'auto';
+  readonly #names: Readonly<Record<number, string>>;
+  #disposed = false;
+
+  /** @internal Use {@link createModel}. */
+  constructor(
+    session: BackendSession,
+    backendName: string,
+    config: {
+      defaults: ResolvedPredictOptions;
+      imageDecoder: ImageDecoder;
+      normalizedBoxes: boolean | 'auto';
+      names?: Readonly<Record<number, string>>;
+    },
+  ) {
+    this.session = session;
+    const parsed = parseUltralyticsMetadata(session.metadata);
+    const metadata = config.names ? { ...parsed, names: config.names, classCount: Object.keys(config.names).length } : parsed;
+    const { size, dynamic } = inputSize(session.inputs[0], session.layout, metadata.imgsz);
+    this.info = Object.freeze({
+      backend: backendName,
+      runtime: session.runtime,
+      layout: session.layout,
+      inputs: session.inputs,
+      outputs: session.outputs,
+      imgsz: size,
+      dynamicInput: dynamic,
+      metadata,
+    });
+    this.#defaults = config.defaults;
+    this.#decoder = config.imageDecoder;
+    this.#normalizedBoxes = config.normalizedBoxes;
+    this.#names = metadata.names;
+  }
+
+  /** Class names by id. */
+  get names(): Readonly<Record<number, string>> {
+    return this.#names;
+  }
+
+  /** Detects objects in one image. */
+  async predict(image: ImageInput, options?: PredictOptions): Promise<Result> {
+    if (this.#disposed) throw new DisposedError('This model');
+    const resolved = resolvePredictOptions(options, this.#defaults);
+    const signal = options?.signal;
+    throwIfAborted(signal);
+    const [height, width] = this.#inputSizeFor(resolved);
+
+    const t0 = performance.now();
+    const { pixels, geometry } = await this.#decoder.letterbox(image, { width, height }, { signal });
+    const input = pixelsToTensor(pixels, width, height, this.session.layout);
+    throwIfAborted(signal);
+    const t1 = performance.now();
+
+    const output = await this.#run(input);
+    throwIfAborted(signal);
+    const t2 = performance.now();
+
+    const format = this.outputFormatOf(output.dims);
+    const candidates = decodeOutput(output, format, {
+      conf: resolved.conf,
+      classes: resolved.classes ? new Set(resolved.classes) : undefined,
+      inputWidth: width,
+      inputHeight: height,
+      normalizedBoxes: this.#normalizedBoxes,
+    });
+    const keep =
+      format === 'end2end'
+        ? topK(candidates, resolved.maxDet)
+        : nonMaxSuppression(candidates, { iou: resolved.iou, maxDet: resolved.maxDet, agnostic: resolved.agnostic });
+    const detections = keep.map((i) => {
+      const b = candidates.boxes;
+      const box = unletterboxBox(geometry, b[i * 4], b[i * 4 + 1], b[i * 4 + 2], b[i * 4 + 3]);
+      const classId = candidates.classIds[i];
+      return new Detection(box, candidates.scores[i], classId, this.#names[classId] ?? `class${classId}`, geometry.sourceWidth, geometry.sourceHeight);
+    });
+    const t3 = performance.now();
+    return new Result({
+      source: typeof image === 'string' ? image : image instanceof URL ? image.href : undefined,
+      width: geometry.sourceWidth,
+      height: geometry.sourceHeight,
+      detections,
+      speed: { preprocess: t1 - t0, inference: t2 - t1, postprocess: t3 - t2 },
+    });
+  }
+
+  /** The decoder chosen for an output of these dimensions (throws for an unsupported layout). */
+  outputFormatOf(dims: readonly number[]): OutputFormat {
+    const { classCount, end2end } = this.info.metadata;
+    return detectOutputFormat(dims, { classCount: classCount || undefined, end2end });
+  }
+
+  /** Frees the runtime session. Idempotent. */
+  async dispose(): Promise<void> {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    await this.session.dispose();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.dispose();
+  }
+
+  #inputSizeFor(options: ResolvedPredictOptions): readonly [number, number] {
+    if (options.imgsz === undefined) return this.info.imgsz;
+    const requested: [number, number] =
+      typeof options.imgsz === 'number' ? [options.imgsz, options.imgsz] : [options.imgsz[0], options.imgsz[1]];
+    if (!this.info.dynamicInput && (requested[0] !== this.info.imgsz[0] || requested[1] !== this.info.imgsz[1])) {
+      throw new InvalidOptionError(
+        'options.imgsz',
+        `options.imgsz ${requested.join('x')} does not fit this model: its input is fixed at ${this.info.imgsz.join('x')}; re-export it with imgsz=${requested[0]} or drop the option`,
+      );
+    }
+    return requested;
+  }
+
+  async #run(input: Float32Tensor): Promise<Float32Tensor> {
+    let outputs: Float32Tensor[];
+    try {
+      outputs = await this.session.run(input);
+    } catch (error) {
+      if (YoloError.isInstance(error)) throw error;
+      throw new InferenceError(`${this.info.runtime} failed to run the model: ${(error as Error).message}`, { cause: error });
+    }
+    if (!outputs || outputs.length === 0) throw new InferenceError(`${this.info.runtime} returned no output`);
+    return outputs[0];
+  }
+}
+
+function inputSize(
+  input: TensorInfo | undefined,
+  layout: TensorLayout,
+  imgsz: readonly [number, number] | undefined,
+): { size: readonly [number, number]; dynamic: boolean } {
+  const shape = input?.shape ?? [];
+  const [h, w] = layout === 'NCHW' ? [shape[2], shape[3]] : [shape[1], shape[2]];
+  if (h > 0 && w > 0) return { size: [h, w], dynamic: false };
+  return { size: imgsz ?? [640, 640], dynamic: true };
+}

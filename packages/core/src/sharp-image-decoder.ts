@@ -1,0 +1,105 @@
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { ImageDecodeError, throwIfAborted, YoloError } from './errors.js';
+import {
+  checkImageSize,
+  describeImage,
+  type ImageDecoder,
+  type ImageInput,
+  isRawImage,
+  type LetterboxedImage,
+  validateRawImage,
+} from './image-input.js';
+import { letterboxGeometry } from './letterbox.js';
+
+type Sharp = typeof import('sharp');
+let sharpModule: Promise<Sharp> | undefined;
+
+/** sharp is loaded on first use so that importing core costs nothing where sharp is not needed. */
+function loadSharp(): Promise<Sharp> {
+  sharpModule ??= import('sharp').then((module) => ((module as { default?: Sharp }).default ?? module) as Sharp);
+  return sharpModule;
+}
+
+/** Ultralytics pads with gray 114. */
+const PAD = { r: 114, g: 114, b: 114 };
+
+/**
+ * Decodes with sharp (libvips) in Node: EXIF orientation applied, alpha dropped, any colour space to sRGB,
+ * resized with a bilinear kernel and padded in one native pipeline, off the main thread.
+ */
+export class SharpImageDecoder implements ImageDecoder {
+  async letterbox(
+    image: ImageInput,
+    target: { width: number; height: number },
+    options: { signal?: AbortSignal } = {},
+  ): Promise<LetterboxedImage> {
+    const where = describeImage(image);
+    const sharp = await loadSharp();
+    const input = await readInput(image, where);
+    throwIfAborted(options.signal);
+    try {
+      const rawOptions = isRawImage(image)
+        ? { raw: { width: image.width, height: image.height, channels: image.channels } }
+        : {};
+      const source = sharp(input as Buffer, { failOn: 'error', ...rawOptions });
+      const metadata = await source.metadata();
+      let width = metadata.width ?? 0;
+      let height = metadata.height ?? 0;
+      // EXIF orientations 5-8 swap the sides; `.rotate()` below applies the orientation.
+      if ((metadata.orientation ?? 1) >= 5) [width, height] = [height, width];
+      checkImageSize(where, width, height);
+      const geometry = letterboxGeometry(width, height, target.width, target.height);
+      const pixels = await source
+        .rotate()
+        .removeAlpha()
+        .toColourspace('srgb')
+        .resize(geometry.resizedWidth, geometry.resizedHeight, { fit: 'fill', kernel: 'linear' })
+        .extend({ top: geometry.top, bottom: geometry.bottom, left: geometry.left, right: geometry.right, background: PAD })
+        .raw({ depth: 'uchar' })
+        .toBuffer({ resolveWithObject: true });
+      const { info } = pixels;
+      if (info.width !== target.width || info.height !== target.height || info.channels !== 3) {
+        throw new Error(`sharp produced ${info.width}x${info.height}x${info.channels}`);
+      }
+      return { pixels: new Uint8Array(pixels.data.buffer, pixels.data.byteOffset, pixels.data.byteLength), geometry };
+    } catch (error) {
+      if (YoloError.isInstance(error)) throw error;
+      throw new ImageDecodeError(
+        where,
+        `could not decode image ${where}: ${(error as Error).message}. Give a JPEG, PNG, WebP, AVIF, GIF or TIFF file, or raw RGB/RGBA pixels.`,
+        { cause: error },
+      );
+    }
+  }
+}
+
+async function readInput(image: ImageInput, where: string): Promise<Uint8Array> {
+  if (isRawImage(image)) {
+    validateRawImage(image);
+    return image.data instanceof Uint8Array ? image.data : new Uint8Array(image.data.buffer, image.data.byteOffset, image.data.byteLength);
+  }
+  if (image instanceof Uint8Array) return checkNotEmpty(image, where);
+  if (image instanceof ArrayBuffer) return checkNotEmpty(new Uint8Array(image), where);
+  if (typeof image === 'string' || image instanceof URL) {
+    const path = image instanceof URL || image.startsWith('file:') ? fileURLToPath(image) : image;
+    let bytes: Uint8Array;
+    try {
+      bytes = await readFile(path);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (error as Error).message;
+      throw new ImageDecodeError(where, `cannot read image ${where}: ${reason}`, { cause: error });
+    }
+    return checkNotEmpty(bytes, where);
+  }
+  throw new ImageDecodeError(
+    where,
+    `unsupported image input ${where}: give a file path, a file: URL, encoded bytes (Uint8Array/ArrayBuffer) or { data, width, height, channels }`,
+  );
+}
+
+function checkNotEmpty(bytes: Uint8Array, where: string): Uint8Array {
+  if (bytes.byteLength === 0) throw new ImageDecodeError(where, `image ${where} is empty (0 bytes)`);
+  return bytes;
+}
