@@ -1,13 +1,3 @@
-export * from './errors.js';
-export * from './backend.js';
-export * from './metadata.js';
-export * from './letterbox.js';
-export * from './image-input.js';
+export * from './shared-exports.js';
 export { SharpImageDecoder } from './sharp-image-decoder.js';
-export { pixelsToTensor } from './tensor.js';
-export { detectOutputFormat, classCountOf, type OutputFormat } from './output-format.js';
-export { decodeOutput, type Candidates, type DecodeOptions } from './decode.js';
-export { nonMaxSuppression, topK, type NmsOptions } from './nms.js';
-export * from './predict-options.js';
-export * from './result.js';
-export { createModel, YoloModel, type CreateModelOptions, type ModelInfo } from './model.js';
+export { createModel } from './create-model.js';

@@ -2,7 +2,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import type { Backend, BackendSession, Float32Tensor, TensorLayout } from './backend.js';
 import { YoloError } from './errors.js';
-import { createModel } from './model.js';
+import { createModel } from './create-model.js';
 
 /**
  * A fake session (a unit test of core's own seam): it records its input and answers with a fixed

@@ -8,7 +8,6 @@ import { nonMaxSuppression, topK } from './nms.js';
 import { detectOutputFormat, type OutputFormat } from './output-format.js';
 import { type PredictOptions, type ResolvedPredictOptions, resolvePredictOptions } from './predict-options.js';
 import { Detection, Result } from './result.js';
-import { SharpImageDecoder } from './sharp-image-decoder.js';
 import { pixelsToTensor } from './tensor.js';
 
 /** Options of {@link createModel}. */
@@ -21,7 +20,7 @@ export interface CreateModelOptions {
   readonly defaults?: Omit<PredictOptions, 'signal'>;
   /**
    * Decodes and letterboxes images.
-   * @defaultValue sharp in Node
+   * @defaultValue sharp in Node (`SharpImageDecoder`), canvas in browsers (`CanvasImageDecoder`)
    */
   readonly imageDecoder?: ImageDecoder;
   /**
@@ -50,20 +49,11 @@ export interface ModelInfo {
 }
 
 /**
- * Loads a model.
- *
- * @example
- * ```ts
- * import { createModel } from '@yolokit/core';
- * import { onnx } from '@yolokit/backend-onnx';
- *
- * const model = await createModel({ backend: onnx(), model: 'yolov8n.onnx' });
- * const result = await model.predict('bus.jpg', { conf: 0.4 });
- * for (const d of result.detections) console.log(d.className, d.confidence.toFixed(2), d.box);
- * await model.dispose();
- * ```
+ * Loads a model, decoding images with `fallbackDecoder()` when the options name no decoder. Each entry of the
+ * package (Node, browser) wraps this as `createModel` with its platform's decoder.
+ * @internal
  */
-export async function createModel(options: CreateModelOptions): Promise<YoloModel> {
+export async function loadModel(options: CreateModelOptions, fallbackDecoder: () => ImageDecoder): Promise<YoloModel> {
   if (typeof options !== 'object' || options === null) {
     throw new InvalidOptionError('options', 'createModel(options): options must be an object with { backend, model }');
   }
@@ -93,7 +83,7 @@ export async function createModel(options: CreateModelOptions): Promise<YoloMode
   }
   return new YoloModel(session, backend.name, {
     defaults,
-    imageDecoder: options.imageDecoder ?? new SharpImageDecoder(),
+    imageDecoder: options.imageDecoder ?? fallbackDecoder(),
     normalizedBoxes,
     names: options.names,
   });

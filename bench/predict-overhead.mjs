@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+// Per-stage medians of a whole `predict` on bus.jpg and zidane.jpg, and its ratio to a bare `session.run` on
+// the same tensor, measured interleaved in one run (the machine is shared and noisy: compare within a run).
+//
+//   node bench/predict-overhead.mjs [--model PATH] [--threads 1,2] [--rounds 7] [--iterations 5]
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createModel, letterboxGeometry, SharpImageDecoder, pixelsToTensor } from '@yolokit/core';
+import { onnx } from '@yolokit/backend-onnx';
+
+const fixtures = process.env.YOLOKIT_FIXTURES ?? resolve(import.meta.dirname, '../../shared/fixtures');
+const { values } = parseArgs({
+  options: {
+    model: { type: 'string', default: resolve(fixtures, 'models/yolov8n_int8.onnx') },
+    threads: { type: 'string', default: '1,2' },
+    rounds: { type: 'string', default: '7' },
+    iterations: { type: 'string', default: '5' },
+    json: { type: 'string' },
+  },
+});
+const rounds = Number(values.rounds);
+const iterations = Number(values.iterations);
+const images = ['bus.jpg', 'zidane.jpg'].map((name) => resolve(fixtures, 'images', name));
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+const rows = [];
+for (const threads of values.threads.split(',').map(Number)) {
+  const model = await createModel({ backend: onnx({ intraOpNumThreads: threads }), model: values.model });
+  const [height, width] = model.info.imgsz;
+  for (const image of images) {
+    const bytes = await readFile(image);
+    // The bare baseline gets exactly the tensor predict would build.
+    const { pixels } = await new SharpImageDecoder().letterbox(bytes, { width, height });
+    const tensor = pixelsToTensor(pixels, width, height, model.session.layout);
+    for (let i = 0; i < 3; i++) {
+      await model.session.run(tensor);
+      await model.predict(bytes);
+    }
+    const bare = [];
+    const whole = [];
+    const stages = { preprocess: [], inference: [], postprocess: [] };
+    const roundRatios = [];
+    for (let r = 0; r < rounds; r++) {
+      const roundBare = [];
+      const roundWhole = [];
+      for (let i = 0; i < iterations; i++) {
+        let t0 = performance.now();
+        await model.session.run(tensor);
+        roundBare.push(performance.now() - t0);
+        t0 = performance.now();
+        const result = await model.predict(bytes);
+        roundWhole.push(performance.now() - t0);
+        for (const key of Object.keys(stages)) stages[key].push(result.speed[key]);
+      }
+      bare.push(...roundBare);
+      whole.push(...roundWhole);
+      roundRatios.push(median(roundWhole) / median(roundBare));
+    }
+    const g = letterboxGeometry(...(await imageSize(bytes)), width, height);
+    rows.push({
+      model: values.model.split('/').pop(),
+      image: image.split('/').pop(),
+      letterbox: `${g.resizedWidth}x${g.resizedHeight}+${g.left},${g.top}`,
+      intraOpThreads: threads,
+      bareRunMs: median(bare),
+      predictMs: median(whole),
+      preprocessMs: median(stages.preprocess),
+      inferenceMs: median(stages.inference),
+      postprocessMs: median(stages.postprocess),
+      ratio: median(whole) / median(bare),
+      ratioSpread: [Math.min(...roundRatios), Math.max(...roundRatios)],
+    });
+  }
+  await model.dispose();
+}
+
+async function imageSize(bytes) {
+  const sharp = (await import('sharp')).default;
+  const m = await sharp(bytes).metadata();
+  return [m.width, m.height];
+}
+
+const fmt = (n) => n.toFixed(1);
+console.log(`rounds ${rounds} × ${iterations} iterations, medians in ms; ratio = predict / bare session.run (min..max over rounds)`);
+console.log('| model | image | intra-op threads | bare run | predict | preprocess | inference | postprocess | ratio |');
+console.log('|---|---|---|---|---|---|---|---|---|');
+for (const r of rows) {
+  console.log(
+    `| ${r.model} | ${r.image} | ${r.intraOpThreads} | ${fmt(r.bareRunMs)} | ${fmt(r.predictMs)} | ${fmt(r.preprocessMs)} | ${fmt(r.inferenceMs)} | ${r.postprocessMs.toFixed(2)} | ${r.ratio.toFixed(3)} (${r.ratioSpread.map((x) => x.toFixed(3)).join('..')}) |`,
+  );
+}
+if (values.json) {
+  const { writeFile } = await import('node:fs/promises');
+  await writeFile(values.json, `${JSON.stringify({ rows }, null, 2)}\n`);
+}

@@ -1,0 +1,76 @@
+import { ImageDecodeError, throwIfAborted, YoloError } from './errors.js';
+import {
+  checkImageSize,
+  describeImage,
+  type ImageDecoder,
+  type ImageInput,
+  isRawImage,
+  type LetterboxedImage,
+  type RawImage,
+  validateRawImage,
+} from './image-input.js';
+import { letterboxPixels } from './letterbox-pixels.js';
+
+/**
+ * Decodes in browsers and web workers: encoded bytes and URLs through `createImageBitmap` and an
+ * `OffscreenCanvas` (EXIF orientation applied by the browser), raw pixels or an `ImageData` as they are; the
+ * letterbox is {@link letterboxPixels}, OpenCV's bilinear resize in plain JavaScript.
+ */
+export class CanvasImageDecoder implements ImageDecoder {
+  async letterbox(
+    image: ImageInput | ImageData,
+    target: { width: number; height: number },
+    options: { signal?: AbortSignal } = {},
+  ): Promise<LetterboxedImage> {
+    const where = describeImage(image as ImageInput);
+    const raw = await this.decode(image, where, options.signal);
+    throwIfAborted(options.signal);
+    checkImageSize(where, raw.width, raw.height);
+    return letterboxPixels(raw, target.width, target.height);
+  }
+
+  /** Decodes any supported input to raw RGBA/RGB pixels. */
+  async decode(image: ImageInput | ImageData, where: string, signal?: AbortSignal): Promise<RawImage> {
+    if (isRawImage(image)) {
+      validateRawImage(image);
+      return image;
+    }
+    if (typeof ImageData !== 'undefined' && image instanceof ImageData) {
+      return { data: image.data, width: image.width, height: image.height, channels: 4 };
+    }
+    let blob: Blob;
+    if (typeof image === 'string' || image instanceof URL) {
+      let response: Response;
+      try {
+        response = await fetch(image, { signal });
+      } catch (error) {
+        throw new ImageDecodeError(where, `cannot fetch image ${where}: ${(error as Error).message}`, { cause: error });
+      }
+      if (!response.ok) throw new ImageDecodeError(where, `cannot fetch image ${where}: HTTP ${response.status}`);
+      blob = await response.blob();
+    } else if (image instanceof Uint8Array || image instanceof ArrayBuffer) {
+      if (image.byteLength === 0) throw new ImageDecodeError(where, `image ${where} is empty (0 bytes)`);
+      blob = new Blob([image as BlobPart]);
+    } else {
+      throw new ImageDecodeError(where, `unsupported image input ${where}: give a URL, encoded bytes, an ImageData or raw pixels`);
+    }
+    try {
+      const bitmap = await createImageBitmap(blob);
+      try {
+        const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+        const context = canvas.getContext('2d', { willReadFrequently: true });
+        if (!context) throw new Error('no 2d context');
+        context.drawImage(bitmap, 0, 0);
+        const { data } = context.getImageData(0, 0, bitmap.width, bitmap.height);
+        return { data, width: bitmap.width, height: bitmap.height, channels: 4 };
+      } finally {
+        bitmap.close();
+      }
+    } catch (error) {
+      if (YoloError.isInstance(error)) throw error;
+      throw new ImageDecodeError(where, `could not decode image ${where}: ${(error as Error).message}. Give a JPEG, PNG, WebP or GIF.`, {
+        cause: error,
+      });
+    }
+  }
+}

@@ -1,0 +1,2 @@
+export * from './shared-exports.js';
+export { createModel } from './create-model.browser.js';
