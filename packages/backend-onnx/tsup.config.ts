@@ -8,4 +8,6 @@ export default defineConfig({
   clean: true,
   target: 'node20',
   shims: true,
+  // Keep 'node:' specifiers: browser bundlers recognise them as Node built-ins to leave alone.
+  removeNodeProtocol: false,
 });

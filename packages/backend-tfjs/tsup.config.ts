@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: {"index":"src/index.ts"},
+  // `index` is the Node entry (reads model folders from disk); `browser` loads from URLs only.
+  entry: { index: 'src/index.ts', browser: 'src/browser.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

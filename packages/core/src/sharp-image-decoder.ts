@@ -10,7 +10,7 @@ import {
   type LetterboxedImage,
   validateRawImage,
 } from './image-input.js';
-import { letterboxGeometry } from './letterbox.js';
+import { letterboxPixels } from './letterbox-pixels.js';
 
 type Sharp = typeof import('sharp');
 let sharpModule: Promise<Sharp> | undefined;
@@ -21,12 +21,9 @@ function loadSharp(): Promise<Sharp> {
   return sharpModule;
 }
 
-/** Ultralytics pads with gray 114. */
-const PAD = { r: 114, g: 114, b: 114 };
-
 /**
- * Decodes with sharp (libvips) in Node: EXIF orientation applied, alpha dropped, any colour space to sRGB,
- * resized with a bilinear kernel and padded in one native pipeline, off the main thread.
+ * Decodes with sharp (libvips) in Node, off the main thread: EXIF orientation applied, alpha dropped, any
+ * colour space to sRGB. Letterboxes with {@link letterboxPixels}, OpenCV's bilinear resize.
  */
 export class SharpImageDecoder implements ImageDecoder {
   async letterbox(
@@ -42,27 +39,20 @@ export class SharpImageDecoder implements ImageDecoder {
       const rawOptions = isRawImage(image)
         ? { raw: { width: image.width, height: image.height, channels: image.channels } }
         : {};
-      const source = sharp(input as Buffer, { failOn: 'error', ...rawOptions });
-      const metadata = await source.metadata();
-      let width = metadata.width ?? 0;
-      let height = metadata.height ?? 0;
-      // EXIF orientations 5-8 swap the sides; `.rotate()` below applies the orientation.
-      if ((metadata.orientation ?? 1) >= 5) [width, height] = [height, width];
-      checkImageSize(where, width, height);
-      const geometry = letterboxGeometry(width, height, target.width, target.height);
-      const pixels = await source
+      // sharp decodes (any format, EXIF orientation, any colour space to sRGB 8-bit); the resize is OpenCV's
+      // INTER_LINEAR in JavaScript, as Ultralytics resizes. libvips' own resize antialiases and, for JPEGs
+      // shrunk by 2 or more, decodes at reduced size: both shift pixels enough to cost mAP at small imgsz.
+      const decoded = await sharp(input as Buffer, { failOn: 'error', ...rawOptions })
         .rotate()
         .removeAlpha()
         .toColourspace('srgb')
-        .resize(geometry.resizedWidth, geometry.resizedHeight, { fit: 'fill', kernel: 'linear' })
-        .extend({ top: geometry.top, bottom: geometry.bottom, left: geometry.left, right: geometry.right, background: PAD })
         .raw({ depth: 'uchar' })
         .toBuffer({ resolveWithObject: true });
-      const { info } = pixels;
-      if (info.width !== target.width || info.height !== target.height || info.channels !== 3) {
-        throw new Error(`sharp produced ${info.width}x${info.height}x${info.channels}`);
-      }
-      return { pixels: new Uint8Array(pixels.data.buffer, pixels.data.byteOffset, pixels.data.byteLength), geometry };
+      const { width, height, channels } = decoded.info;
+      checkImageSize(where, width, height);
+      if (channels !== 3) throw new Error(`sharp decoded ${channels} channels, expected 3`);
+      const data = new Uint8Array(decoded.data.buffer, decoded.data.byteOffset, decoded.data.byteLength);
+      return letterboxPixels({ data, width, height, channels: 3 }, target.width, target.height);
     } catch (error) {
       if (YoloError.isInstance(error)) throw error;
       throw new ImageDecodeError(

@@ -1,0 +1,178 @@
+import { readFile } from 'node:fs/promises';
+import { BACKEND_CONTRACT_VERSION, type Backend, BackendUnavailableError, type LoadOptions, type ModelSource } from '@yolokit/core';
+import * as ort from 'onnxruntime-node';
+import { type OnnxRuntimeBinding, type OnnxSession, loadOnnxSession } from './onnx-session.js';
+import { checkOptionsObject, executionProviderList, type OnnxExecutionProvider, oneOf, positiveInteger } from './validate-options.js';
+
+/** How much onnxruntime rewrites the graph before running it. */
+export type GraphOptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
+
+/** Whether onnxruntime runs independent branches of the graph one after another or in parallel. */
+export type ExecutionMode = 'sequential' | 'parallel';
+
+/** Options of {@link onnx}. Each is validated when `onnx()` is called. */
+export interface OnnxNodeBackendOptions {
+  /**
+   * Execution providers, in order of preference: onnxruntime assigns each graph node to the first provider
+   * that can run it. Names (`'cpu'`, `'cuda'`, `'tensorrt'`, `'coreml'`, `'dml'`, `'webgpu'`, ...) or
+   * onnxruntime's options objects (`{ name: 'cuda', deviceId: 1 }`) are passed to onnxruntime unchanged.
+   * Every provider listed must be available: one this install of onnxruntime-node cannot provide makes
+   * `load()` reject with a `BackendUnavailableError` that lists the available ones, instead of quietly running
+   * elsewhere. List `'cpu'` last to let it run the operators another provider lacks.
+   *
+   * @defaultValue `['cpu']`
+   */
+  readonly executionProviders?: readonly OnnxExecutionProvider[];
+  /**
+   * Threads used inside one operator (a convolution is split across them). The main lever on CPU speed;
+   * measure: on a shared machine fewer threads per session and more sessions can win.
+   *
+   * @defaultValue onnxruntime's choice: one thread per physical core
+   */
+  readonly intraOpNumThreads?: number;
+  /**
+   * Threads used to run independent operators at once; only used when `executionMode` is `'parallel'`.
+   *
+   * @defaultValue onnxruntime's choice
+   */
+  readonly interOpNumThreads?: number;
+  /**
+   * Graph optimizations applied when the session is created (`'disabled'`, `'basic'`, `'extended'` or
+   * `'all'`). Lower levels load faster and help when debugging a numerical difference.
+   *
+   * @defaultValue `'all'`
+   */
+  readonly graphOptimizationLevel?: GraphOptimizationLevel;
+  /**
+   * `'sequential'` runs operators one after another; `'parallel'` runs independent branches at once using
+   * `interOpNumThreads` threads. YOLO graphs are mostly a chain, so `'parallel'` rarely helps.
+   *
+   * @defaultValue `'sequential'`
+   */
+  readonly executionMode?: ExecutionMode;
+}
+
+const OPTION_NAMES = ['executionProviders', 'intraOpNumThreads', 'interOpNumThreads', 'graphOptimizationLevel', 'executionMode'] as const;
+const GRAPH_OPTIMIZATION_LEVELS: readonly GraphOptimizationLevel[] = ['disabled', 'basic', 'extended', 'all'];
+const EXECUTION_MODES: readonly ExecutionMode[] = ['sequential', 'parallel'];
+
+/**
+ * The onnxruntime-node backend: runs ONNX models in Node.js with the native onnxruntime, on the CPU by default.
+ * Options are validated here, synchronously; the runtime and providers are checked when a model is loaded.
+ *
+ * @param options - see {@link OnnxNodeBackendOptions}.
+ * @throws `InvalidOptionError` for an option of the wrong type or out of range.
+ *
+ * @example
+ * ```ts
+ * import { onnx } from '@yolokit/backend-onnx';
+ * import { createModel } from '@yolokit/core';
+ *
+ * const model = await createModel({ backend: onnx({ intraOpNumThreads: 2 }), model: 'yolov8n.onnx' });
+ * const result = await model.predict('bus.jpg');
+ * console.log(result.detections.length);
+ * await model.dispose();
+ * ```
+ */
+export function onnx(options?: OnnxNodeBackendOptions): Backend {
+  const given = checkOptionsObject(options, 'onnx', OPTION_NAMES);
+  const { providers, names } = executionProviderList(given.executionProviders, 'options.executionProviders', ['cpu']);
+  const sessionOptions: ort.InferenceSession.SessionOptions = {
+    executionProviders: providers,
+    intraOpNumThreads: positiveInteger(given.intraOpNumThreads, 'options.intraOpNumThreads'),
+    interOpNumThreads: positiveInteger(given.interOpNumThreads, 'options.interOpNumThreads'),
+    graphOptimizationLevel: oneOf(given.graphOptimizationLevel, 'options.graphOptimizationLevel', GRAPH_OPTIMIZATION_LEVELS),
+    executionMode: oneOf(given.executionMode, 'options.executionMode', EXECUTION_MODES),
+  };
+  for (const key of Object.keys(sessionOptions) as (keyof typeof sessionOptions)[]) {
+    if (sessionOptions[key] === undefined) delete sessionOptions[key];
+  }
+
+  const binding: OnnxRuntimeBinding = {
+    runtimeName: 'onnxruntime-node',
+    createSession: (bytes) => ort.InferenceSession.create(bytes, sessionOptions),
+    createTensor: (data, dims) => new ort.Tensor('float32', data, dims),
+    describeRuntime: () => `onnxruntime-node ${runtimeVersion()} (${names.join(', ')})`,
+    classifyCreateError: (error) => classifyProviderFailure(error, names),
+    readFile: (path, signal) => readFile(path, { signal }),
+  };
+
+  return {
+    name: 'onnxruntime-node',
+    contractVersion: BACKEND_CONTRACT_VERSION,
+    async load(source: ModelSource, loadOptions?: LoadOptions): Promise<OnnxSession> {
+      // Checked before reading the model: a provider this install lacks fails the same way for every model.
+      checkProvidersListed(names);
+      return loadOnnxSession(source, loadOptions, binding);
+    },
+  };
+}
+
+function runtimeVersion(): string {
+  return ort.env.versions.node ?? ort.env.versions.common;
+}
+
+/** Providers whose binaries ship inside the onnxruntime-node package (cuda and tensorrt are downloaded apart). */
+function bundledProviders(): string[] {
+  return ort.listSupportedBackends().filter((backend) => backend.bundled).map((backend) => backend.name);
+}
+
+function checkProvidersListed(names: readonly string[]): void {
+  const supported = ort.listSupportedBackends().map((backend) => backend.name);
+  const missing = names.filter((name) => !supported.includes(name));
+  if (missing.length > 0) throw unavailable(missing[0]);
+}
+
+/** A session-creation failure caused by a provider (a library that does not load, no GPU adapter, ...). */
+function classifyProviderFailure(error: unknown, names: readonly string[]): BackendUnavailableError | undefined {
+  const message = error instanceof Error ? error.message : String(error);
+  const lower = message.toLowerCase();
+  const others = names.filter((name) => name !== 'cpu');
+  // With only the CPU provider a failure is the model's: its messages may name "CPUExecutionProvider" (an
+  // operator without a kernel) and must stay MODEL_INVALID.
+  if (others.length === 0) return undefined;
+  const culprit = others.find((name) => lower.includes(name.toLowerCase()));
+  if (culprit) return unavailable(culprit, message, error);
+  if (/no available backend found|backend not found|failed to load shared library|AppendExecutionProvider/i.test(message)) {
+    return unavailable(others[0], message, error);
+  }
+  return undefined;
+}
+
+function unavailable(name: string, detail?: string, cause?: unknown): BackendUnavailableError {
+  const available = bundledProviders();
+  const where = `onnxruntime-node ${runtimeVersion()} on ${process.platform}/${process.arch}`;
+  const reason = detail ? `could not be started by ${where}: ${firstLine(detail)}` : `is not available in ${where}`;
+  return new BackendUnavailableError(
+    `execution provider '${name}' ${reason}. Available providers: ${available.join(', ')}. ${providerHint(name)}`,
+    available,
+    { cause },
+  );
+}
+
+function providerHint(name: string): string {
+  const lower = name.toLowerCase();
+  if (/executionprovider$/.test(lower)) {
+    return `onnxruntime's JavaScript API names providers in short lower case: try '${lower.replace(/executionprovider$/, '')}'.`;
+  }
+  switch (lower) {
+    case 'cuda':
+    case 'tensorrt':
+      return `onnxruntime-node does not bundle the ${name} provider: its install script downloads it (linux/x64 only, CUDA 12 and cuDNN 9 required) unless the install was run with ONNXRUNTIME_NODE_INSTALL=skip; reinstall onnxruntime-node with ONNXRUNTIME_NODE_INSTALL=cuda12 on a machine with the CUDA libraries, or use executionProviders: ['cpu'].`;
+    case 'coreml':
+      return 'CoreML is only available on macOS; use executionProviders: [\'cpu\'] elsewhere.';
+    case 'dml':
+      return 'DirectML is only available on Windows; use executionProviders: [\'cpu\'] elsewhere.';
+    case 'webgpu':
+      return 'The webgpu provider needs a GPU adapter (Vulkan, Metal or D3D12) that this machine did not offer; use executionProviders: [\'cpu\'].';
+    case 'wasm':
+      return "'wasm' is onnxruntime-web's provider: use onnxWeb() from '@yolokit/backend-onnx/web', or 'cpu' here.";
+    default:
+      return "Use one of the available providers, such as executionProviders: ['cpu'].";
+  }
+}
+
+function firstLine(text: string): string {
+  const line = text.split('\n')[0].trim();
+  return line.length > 300 ? `${line.slice(0, 297)}...` : line;
+}

@@ -1,0 +1,218 @@
+import { BACKEND_CONTRACT_VERSION, type Backend, BackendUnavailableError, InvalidOptionError, type LoadOptions, type ModelSource } from '@yolokit/core';
+import * as ort from 'onnxruntime-web';
+import { describeValue, type FileReader } from './model-source.js';
+import { type OnnxRuntimeBinding, type OnnxSession, loadOnnxSession } from './onnx-session.js';
+import { checkOptionsObject, executionProviderList, type OnnxExecutionProvider, positiveInteger } from './validate-options.js';
+
+/**
+ * Where onnxruntime-web finds its WebAssembly files: a folder prefix ending in `/` (a URL, or a path in
+ * Node), or the URL of each file.
+ */
+export type OnnxWasmPaths = string | URL | { readonly wasm?: string | URL; readonly mjs?: string | URL };
+
+/** Options of {@link onnxWeb}. Each is validated when `onnxWeb()` is called. */
+export interface OnnxWebBackendOptions {
+  /**
+   * Execution providers, in order of preference: `'wasm'` (WebAssembly on the CPU, everywhere; `'cpu'` is an
+   * alias), `'webgpu'` and `'webnn'` (browsers that offer them). Names or onnxruntime's options objects.
+   * A provider that is not available here makes `load()` reject with a `BackendUnavailableError` listing the
+   * available ones; add `'wasm'` after `'webgpu'` to run the operators WebGPU lacks.
+   *
+   * @defaultValue `['wasm']`
+   */
+  readonly executionProviders?: readonly OnnxExecutionProvider[];
+  /**
+   * WebAssembly threads. onnxruntime-web reads this once per JavaScript realm (page, worker or Node
+   * process), when its runtime starts, so every `onnxWeb()` backend in a realm must agree on it. In browsers
+   * more than one thread needs a cross-origin isolated page (COOP/COEP headers); elsewhere onnxruntime falls
+   * back to one thread with a warning.
+   *
+   * @defaultValue onnxruntime-web's choice: half the logical cores, at most 4, in Node and on cross-origin
+   *   isolated pages; 1 elsewhere
+   */
+  readonly numThreads?: number;
+  /**
+   * Where the `.wasm`/`.mjs` files of onnxruntime-web are, when the default does not find them (a bundler
+   * that does not emit them, a CDN, a self-hosted copy). Read once per realm, like `numThreads`.
+   *
+   * @defaultValue beside onnxruntime-web's own script: in Node its `dist/` folder in `node_modules`, which
+   *   needs no setting; in browsers the folder the bundler or the page served the script from
+   */
+  readonly wasmPaths?: OnnxWasmPaths;
+}
+
+const OPTION_NAMES = ['executionProviders', 'numThreads', 'wasmPaths'] as const;
+
+const inNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+
+/**
+ * The settings that reached onnxruntime-web's global `env` before its WebAssembly runtime started, once it
+ * has: they cannot change afterwards in this realm.
+ */
+let started: { numThreads: number; wasmPaths: string | undefined } | undefined;
+
+/**
+ * The onnxruntime-web backend: runs ONNX models with WebAssembly (in browsers and in Node) or WebGPU (in
+ * browsers). In Node it needs no native binary and no setting: onnxruntime-web finds its `.wasm` beside its
+ * own script in `node_modules`. Prefer {@link onnx} from the main entry in Node when speed matters.
+ *
+ * @param options - see {@link OnnxWebBackendOptions}.
+ * @throws `InvalidOptionError` for an option of the wrong type or out of range.
+ *
+ * @example
+ * ```ts
+ * import { onnxWeb } from '@yolokit/backend-onnx/web';
+ * import { createModel } from '@yolokit/core';
+ *
+ * const model = await createModel({ backend: onnxWeb({ executionProviders: ['webgpu', 'wasm'] }), model: '/models/yolov8n.onnx' });
+ * const result = await model.predict(document.querySelector('img')!);
+ * console.log(result.detections.length);
+ * await model.dispose();
+ * ```
+ */
+export function onnxWeb(options?: OnnxWebBackendOptions): Backend {
+  const given = checkOptionsObject(options, 'onnxWeb', OPTION_NAMES);
+  const { providers, names } = executionProviderList(given.executionProviders, 'options.executionProviders', ['wasm']);
+  const numThreads = positiveInteger(given.numThreads, 'options.numThreads');
+  const wasmPaths = normaliseWasmPaths(given.wasmPaths);
+  const sessionOptions: ort.InferenceSession.SessionOptions = { executionProviders: providers };
+
+  const binding: OnnxRuntimeBinding = {
+    runtimeName: 'onnxruntime-web',
+    createSession: async (bytes) => {
+      startRuntime(numThreads, wasmPaths);
+      return ort.InferenceSession.create(bytes, sessionOptions);
+    },
+    createTensor: (data, dims) => new ort.Tensor('float32', data, dims),
+    describeRuntime: () => {
+      const threads = ort.env.wasm.numThreads ?? 1;
+      return `onnxruntime-web ${ort.env.versions.web ?? ort.env.versions.common} (${names.join(', ')}, ${threads} thread${threads === 1 ? '' : 's'})`;
+    },
+    classifyCreateError: (error) => classifyProviderFailure(error, names),
+    readFile: inNode ? readNodeFile : undefined,
+  };
+
+  return {
+    name: 'onnxruntime-web',
+    contractVersion: BACKEND_CONTRACT_VERSION,
+    async load(source: ModelSource, loadOptions?: LoadOptions): Promise<OnnxSession> {
+      checkProvidersAvailable(names);
+      checkStartSettings(numThreads, wasmPaths);
+      return loadOnnxSession(source, loadOptions, binding);
+    },
+  };
+}
+
+function normaliseWasmPaths(value: unknown): string | { wasm?: string; mjs?: string } | undefined {
+  const option = 'options.wasmPaths';
+  if (value === undefined) return undefined;
+  if (value instanceof URL) return folderPrefix(value.href, option);
+  if (typeof value === 'string') return folderPrefix(value, option);
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    const out: { wasm?: string; mjs?: string } = {};
+    for (const [key, entry] of Object.entries(value)) {
+      if (key !== 'wasm' && key !== 'mjs') {
+        throw new InvalidOptionError(`${option}.${key}`, `${option} may only have the keys wasm and mjs (URLs of onnxruntime-web's files), got ${option}.${key}`);
+      }
+      if (entry instanceof URL) out[key] = entry.href;
+      else if (typeof entry === 'string' && entry !== '') out[key] = entry;
+      else if (entry !== undefined) throw new InvalidOptionError(`${option}.${key}`, `${option}.${key} must be a URL or a non-empty string, got ${describeValue(entry)}`);
+    }
+    return out;
+  }
+  throw new InvalidOptionError(option, `${option} must be a folder URL ending in '/' or an object { wasm, mjs } of file URLs, got ${describeValue(value)}`);
+}
+
+function folderPrefix(prefix: string, option: string): string {
+  if (!prefix.endsWith('/') && !prefix.endsWith('\\')) {
+    throw new InvalidOptionError(option, `${option} is a folder prefix and must end with '/', got ${JSON.stringify(prefix)}`);
+  }
+  return prefix;
+}
+
+function sameWasmPaths(a: string | { wasm?: string; mjs?: string } | undefined, b: string | undefined): boolean {
+  return JSON.stringify(a ?? null) === (b ?? JSON.stringify(null));
+}
+
+/** Applies the per-realm settings once, right before the first session starts onnxruntime-web's runtime. */
+function startRuntime(numThreads: number | undefined, wasmPaths: string | { wasm?: string; mjs?: string } | undefined): void {
+  if (started) return;
+  if (numThreads !== undefined) ort.env.wasm.numThreads = numThreads;
+  if (wasmPaths !== undefined) ort.env.wasm.wasmPaths = wasmPaths;
+  // onnxruntime-web fills in its default thread count when it starts; record what was asked (or undefined).
+  started = { numThreads: numThreads ?? -1, wasmPaths: wasmPaths === undefined ? undefined : JSON.stringify(wasmPaths) };
+}
+
+function checkStartSettings(numThreads: number | undefined, wasmPaths: string | { wasm?: string; mjs?: string } | undefined): void {
+  if (!started) return;
+  const effective = ort.env.wasm.numThreads;
+  if (numThreads !== undefined && numThreads !== effective) {
+    throw new InvalidOptionError(
+      'options.numThreads',
+      `options.numThreads is ${numThreads}, but onnxruntime-web already started in this realm with ${effective ?? 'its default number of'} thread(s) and reads the setting only once; give every onnxWeb() the same numThreads, or leave it unset`,
+    );
+  }
+  if (wasmPaths !== undefined && !sameWasmPaths(wasmPaths, started.wasmPaths)) {
+    throw new InvalidOptionError(
+      'options.wasmPaths',
+      'options.wasmPaths differs from the one onnxruntime-web started with in this realm, and it is read only once; give every onnxWeb() the same wasmPaths, or leave it unset',
+    );
+  }
+}
+
+/** Providers the onnxruntime-web build in use registers, and the platform can run. */
+function availableProviders(): string[] {
+  if (inNode) return ['wasm', 'cpu'];
+  const available = ['wasm', 'cpu'];
+  const nav = typeof navigator === 'undefined' ? undefined : (navigator as Navigator & { gpu?: unknown; ml?: unknown });
+  if (nav?.gpu) available.push('webgpu');
+  if (nav?.ml) available.push('webnn');
+  return available;
+}
+
+function checkProvidersAvailable(names: readonly string[]): void {
+  const available = availableProviders();
+  const missing = names.find((name) => !available.includes(name));
+  if (missing !== undefined) throw unavailable(missing, available);
+}
+
+function classifyProviderFailure(error: unknown, names: readonly string[]): BackendUnavailableError | undefined {
+  const message = error instanceof Error ? error.message : String(error);
+  const lower = message.toLowerCase();
+  const culprit = names.find((name) => name !== 'wasm' && name !== 'cpu' && lower.includes(name.toLowerCase()));
+  if (culprit) return unavailable(culprit, availableProviders(), message, error);
+  // onnxruntime-web reports a WebAssembly runtime that could not start (files not found, no SIMD) this way.
+  if (/no available backend found|backend not found|initWasm|initializeWebAssembly|fetching of the wasm/i.test(message)) {
+    return new BackendUnavailableError(
+      `onnxruntime-web could not start its WebAssembly runtime: ${message}. Check that its .wasm files are reachable (options.wasmPaths); a failed start is final for this page, worker or process.`,
+      availableProviders(),
+      { cause: error },
+    );
+  }
+  return undefined;
+}
+
+function unavailable(name: string, available: readonly string[], detail?: string, cause?: unknown): BackendUnavailableError {
+  const where = inNode ? 'onnxruntime-web in Node' : 'onnxruntime-web in this browser';
+  const reason = detail ? `could not be started by ${where}: ${detail.split('\n')[0]}` : `is not available in ${where}`;
+  let hint = "Use one of the available providers, such as executionProviders: ['wasm'].";
+  if (name === 'webgpu' || name === 'webnn') {
+    hint = inNode
+      ? `In Node onnxruntime-web runs only 'wasm'; for a GPU use onnx() from '@yolokit/backend-onnx' (its 'cuda' or 'webgpu' provider).`
+      : `This browser does not offer ${name === 'webgpu' ? 'WebGPU (navigator.gpu)' : 'WebNN (navigator.ml)'}; add 'wasm' as a fallback.`;
+  } else if (['cuda', 'tensorrt', 'coreml', 'dml'].includes(name)) {
+    hint = `'${name}' is a provider of onnxruntime-node: use onnx() from '@yolokit/backend-onnx' in Node.`;
+  }
+  return new BackendUnavailableError(`execution provider '${name}' ${reason}. Available providers: ${available.join(', ')}. ${hint}`, available, { cause });
+}
+
+/**
+ * `fs.readFile`, imported only when a path is loaded in Node. The specifier is a variable so that no bundler
+ * targeting browsers tries to resolve it (esbuild fails on a literal `node:` import; webpack and Vite are told
+ * to leave it alone by the comments).
+ */
+const nodeFs = 'node:fs/promises';
+const readNodeFile: FileReader = async (path, signal) => {
+  const fs = (await import(/* webpackIgnore: true */ /* @vite-ignore */ nodeFs)) as typeof import('node:fs/promises');
+  return fs.readFile(path, { signal });
+};

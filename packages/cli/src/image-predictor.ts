@@ -1,0 +1,97 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { type Backend, BackendUnavailableError, createModel, InvalidOptionError, type ModelInfo, ModelLoadError, type PredictOptions, type Result } from '@yolokit/core';
+
+/** Runtimes `yolokit predict --backend` can use. */
+export const BACKEND_NAMES = ['onnx', 'onnx-web'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
+
+/**
+ * What to load, as plain data: it can cross to a worker thread or a process, where a concurrency strategy
+ * builds its own model from it (a live model object cannot).
+ */
+export interface ModelSpec {
+  /** The runtime. */
+  readonly backend: BackendName;
+  /** The model file, absolute. */
+  readonly model: string;
+}
+
+/**
+ * What `yolokit predict` runs images through. This is the seam for concurrency: the default,
+ * {@link createInProcessPredictor}, is one model in this process, called one image at a time. A strategy from
+ * `@yolokit/concurrency` (`--strategy locked|threads|processes --workers N --threads-per-worker K`, not yet
+ * wired) plugs in as another {@link PredictorFactory} returning the same interface, with a `concurrency` above 1;
+ * the command keeps that many images in flight and still reports them in input order.
+ */
+export interface ImagePredictor {
+  /** The model's facts, for the report. */
+  readonly info: ModelInfo;
+  /** How many `predict` calls the command may keep in flight at once. */
+  readonly concurrency: number;
+  /** Predicts one image file. Per-call options only: nothing is stored between calls. */
+  predict(image: string, options: PredictOptions): Promise<Result>;
+  /** Frees every model, worker or process. */
+  close(): Promise<void>;
+}
+
+/** Builds an {@link ImagePredictor} from a {@link ModelSpec}. */
+export type PredictorFactory = (spec: ModelSpec) => Promise<ImagePredictor>;
+
+/**
+ * The runtime's backend, imported only when asked for, so that a run on one runtime never loads the other.
+ */
+export async function loadBackend(name: BackendName): Promise<Backend> {
+  switch (name) {
+    case 'onnx': {
+      const { onnx } = await importBackend(() => import('@yolokit/backend-onnx'), '@yolokit/backend-onnx');
+      return onnx();
+    }
+    case 'onnx-web': {
+      const { onnxWeb } = await importBackend(() => import('@yolokit/backend-onnx/web'), '@yolokit/backend-onnx/web');
+      return onnxWeb();
+    }
+    default:
+      throw new InvalidOptionError('--backend', `--backend must be one of ${BACKEND_NAMES.join(', ')}, got ${JSON.stringify(name)}`);
+  }
+}
+
+async function importBackend<T>(load: () => Promise<T>, specifier: string): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    throw new BackendUnavailableError(
+      `cannot load ${specifier} (${(error as Error).message}); install it beside @yolokit/cli: npm install @yolokit/backend-onnx`,
+      [],
+      { cause: error },
+    );
+  }
+}
+
+/** One model in this process: the default {@link PredictorFactory}. */
+export const createInProcessPredictor: PredictorFactory = async (spec) => {
+  const backend = await loadBackend(spec.backend);
+  const model = await createModel({ backend, model: spec.model });
+  return {
+    info: model.info,
+    concurrency: 1,
+    predict: (image, options) => model.predict(image, options),
+    close: () => model.dispose(),
+  };
+};
+
+/**
+ * The model path made absolute, after checking that the file is there, so that a typo gets a message saying
+ * how to get a model rather than a runtime's complaint.
+ */
+export function resolveModelPath(model: string, cwd: string): string {
+  const path = resolve(cwd, model);
+  if (!existsSync(path)) {
+    throw new ModelLoadError(
+      'MODEL_NOT_FOUND',
+      model,
+      `model file ${model} not found; export one from Ultralytics with: yolo export model=yolov8n.pt format=onnx`,
+    );
+  }
+  return path;
+}

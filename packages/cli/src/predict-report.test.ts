@@ -1,0 +1,68 @@
+import type { ModelInfo } from '@yolokit/core';
+import { describe, expect, it } from 'vitest';
+import { errorLine, type ImageResultReport, modelReport, summaryLine, totalsLine } from './predict-report.js';
+
+const detection = (classId: number, className: string) => ({ box: [0, 0, 1, 1] as [number, number, number, number], confidence: 0.9, classId, className });
+
+const bus: ImageResultReport = {
+  source: 'images/bus.jpg',
+  width: 810,
+  height: 1080,
+  detections: [detection(5, 'bus'), detection(0, 'person'), detection(0, 'person'), detection(0, 'person'), detection(0, 'person')],
+  speed: { preprocess: 10.2, inference: 120.4, postprocess: 2.6 },
+};
+
+describe('summary lines', () => {
+  it('counts classes in class-id order with the image size and its time', () => {
+    expect(summaryLine(bus)).toBe('images/bus.jpg 810x1080: 4 person, 1 bus (133 ms)');
+  });
+
+  it('says when nothing was found', () => {
+    expect(summaryLine({ ...bus, detections: [] })).toBe('images/bus.jpg 810x1080: no detections (133 ms)');
+  });
+
+  it('names the image of an error unless its message does', () => {
+    expect(errorLine({ source: 'a.jpg', error: { code: 'IMAGE_UNREADABLE', message: 'cannot read image a.jpg: no such file' } })).toBe(
+      'error IMAGE_UNREADABLE: cannot read image a.jpg: no such file',
+    );
+    expect(errorLine({ source: 'a.jpg', error: { code: 'INFERENCE_FAILED', message: 'boom' } })).toBe('error INFERENCE_FAILED: a.jpg: boom');
+  });
+
+  it('totals images, failures, detections and median stage times', () => {
+    const other = { ...bus, detections: [], speed: { preprocess: 20, inference: 100, postprocess: 1 } };
+    const failed = { source: 'x.jpg', error: { code: 'IMAGE_UNREADABLE', message: 'm' } };
+    expect(totalsLine([bus, other, failed], 1.234)).toBe(
+      '3 images (1 failed), 5 detections in 1.2 s; median per image: 15.1 ms preprocess, 110.2 ms inference, 1.8 ms postprocess',
+    );
+    expect(totalsLine([failed], 0.1)).toBe('1 image (1 failed), 0 detections in 0.1 s');
+  });
+});
+
+describe('modelReport', () => {
+  it('lists metadata with null for what the model does not say', () => {
+    const info = {
+      backend: 'fake',
+      runtime: 'fake 1.0',
+      layout: 'NCHW',
+      inputs: [],
+      outputs: [],
+      imgsz: [640, 640],
+      dynamicInput: false,
+      metadata: { names: { 0: 'face' }, classCount: 1, imgsz: undefined, stride: 32, task: 'detect', end2end: undefined, description: undefined, version: '8.3.0' },
+    } satisfies ModelInfo;
+    expect(JSON.parse(JSON.stringify(modelReport('face.onnx', info)))).toEqual({
+      path: 'face.onnx',
+      backend: 'fake',
+      runtime: 'fake 1.0',
+      inputSize: [640, 640],
+      task: 'detect',
+      names: { 0: 'face' },
+      classCount: 1,
+      imgsz: null,
+      stride: 32,
+      end2end: null,
+      description: null,
+      version: '8.3.0',
+    });
+  });
+});

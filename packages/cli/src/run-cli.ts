@@ -1,0 +1,173 @@
+import { readFileSync } from 'node:fs';
+import { YoloError } from '@yolokit/core';
+import { Command, CommanderError, Option } from 'commander';
+import { CliError, ExitCode } from './cli-error.js';
+import { BACKEND_NAMES, type BackendName, type PredictorFactory } from './image-predictor.js';
+import { predictOptionsFromFlags } from './predict-flags.js';
+import { type CliIo, modelRequired, runPredict } from './run-predict.js';
+
+/** Options of {@link runCli}. */
+export interface RunCliOptions {
+  /** Where to write and which folder paths are relative to. @defaultValue the process's */
+  readonly io?: Partial<CliIo>;
+  /** What runs the images of `predict`. @defaultValue one model in this process */
+  readonly predictor?: PredictorFactory;
+}
+
+/** The flags of `yolokit predict` as commander hands them over. */
+interface PredictCommandFlags {
+  model?: string;
+  backend: BackendName;
+  conf?: string;
+  iou?: string;
+  maxDet?: string;
+  classes?: string;
+  imgsz?: string;
+  agnostic?: boolean;
+  json?: string;
+  save?: string;
+  progress: boolean;
+  verbose?: boolean;
+}
+
+/**
+ * Runs the `yolokit` command line and resolves with the exit code (see {@link ExitCode}); it never calls
+ * `process.exit` and never rejects: errors are printed on stderr as one line, `error CODE: message`, with the
+ * stack only under `--verbose`.
+ *
+ * @param args - the arguments after the program's name, such as `['predict', '--model', 'yolov8n.onnx', 'bus.jpg']`
+ * @example
+ * ```ts
+ * import { runCli } from '@yolokit/cli';
+ * process.exitCode = await runCli(['predict', '--model', 'yolov8n.onnx', '--json', 'out.json', 'images/']);
+ * ```
+ */
+export async function runCli(args: readonly string[] = process.argv.slice(2), options: RunCliOptions = {}): Promise<number> {
+  const io: CliIo = { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), ...options.io };
+  let exitCode: number = ExitCode.Success;
+  let verbose = false;
+  const program = createProgram(io, async (sources, flags) => {
+    verbose = flags.verbose === true;
+    // The seam for `--strategy locked|threads|processes --workers N --threads-per-worker K`: those flags will
+    // choose a PredictorFactory from @yolokit/concurrency here; everything below stays as it is.
+    const predictor = options.predictor;
+    if (!flags.model) throw modelRequired();
+    const predict = predictOptionsFromFlags(flags);
+    const outcome = await runPredict({
+      model: flags.model,
+      sources,
+      backend: flags.backend,
+      predict,
+      json: flags.json,
+      save: flags.save,
+      progress: flags.progress ? 'auto' : false,
+      predictor,
+      io,
+    });
+    exitCode = outcome.exitCode;
+  });
+  try {
+    await program.parseAsync([...args], { from: 'user' });
+  } catch (error) {
+    exitCode = reportError(error, io, verbose);
+  }
+  return exitCode;
+}
+
+/** The version of this package, from its package.json (beside `dist/` once built, beside `src/` in development). */
+export function cliVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** The commander program of `yolokit`; `onPredict` runs `yolokit predict`. */
+function createProgram(io: CliIo, onPredict: (sources: string[], flags: PredictCommandFlags) => Promise<void>): Command {
+  const program = new Command('yolokit')
+    .description('Run Ultralytics YOLO detectors (ONNX exports) from the command line.')
+    .version(cliVersion(), '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'print this help')
+    .helpCommand(false)
+    .showSuggestionAfterError()
+    // Set before the commands are added so that they inherit it: no process.exit, and our own error lines.
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+      outputError: (text, write) => write(text.replace(/^error: /, 'error USAGE: ')),
+    });
+
+  program
+    .command('predict')
+    .summary('detect objects in images')
+    .description('Detect objects in images with an Ultralytics YOLO model exported to ONNX.')
+    .argument('[sources...]', 'image files, folders (the images directly inside, sorted) or globs such as "photos/*.jpg"')
+    .option('-m, --model <file>', 'the model, an Ultralytics ONNX export (yolo export model=yolov8n.pt format=onnx)')
+    .addOption(
+      new Option('--backend <name>', 'the runtime: onnx (onnxruntime-node) or onnx-web (onnxruntime-web, wasm)').choices(BACKEND_NAMES).default('onnx'),
+    )
+    .option('--conf <number>', 'minimum confidence, 0 to 1 (default: 0.25)')
+    .option('--iou <number>', 'IoU above which NMS drops the weaker of two boxes, 0 to 1 (default: 0.7)')
+    .option('--max-det <count>', 'at most this many detections per image, 1 to 100000 (default: 300)')
+    .option('--classes <ids>', 'keep only these class ids, comma-separated, such as 0,2 (default: all)')
+    .option('--imgsz <size>', "input size, S or H,W, for models with a dynamic input (default: the model's)")
+    .option('--agnostic', 'class-agnostic NMS: boxes of different classes suppress each other')
+    .option('--json <file>', 'write the results as JSON (shape version 1, see the README); - writes them to stdout')
+    .option('--save <dir>', 'write copies of the images with the detections drawn, under the same names')
+    .option('--no-progress', 'no progress bar (one is drawn on stderr for more than 3 images when it is a terminal)')
+    .option('--verbose', 'print the stack trace of an error')
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        '  yolokit predict --model yolov8n.onnx bus.jpg',
+        '  yolokit predict --model yolov8n.onnx --conf 0.4 --classes 0 --json out.json --save annotated/ photos/',
+        '',
+        'Exit codes: 0 done; 1 some images (or the model, or an output) failed, the others were processed;',
+        '2 the command line is wrong and nothing ran.',
+      ].join('\n'),
+    )
+    .action(onPredict);
+
+  return program;
+}
+
+/** Prints an error as `error CODE: message` and returns the exit code it means. */
+function reportError(error: unknown, io: CliIo, verbose: boolean): number {
+  if (error instanceof CommanderError) {
+    // commander has printed its message (or the help, or the version) already.
+    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return ExitCode.Success;
+    return ExitCode.Usage;
+  }
+  let code: string;
+  let exitCode: number;
+  let details: string | undefined;
+  if (error instanceof CliError) {
+    ({ code, exitCode, details } = error);
+  } else if (YoloError.isInstance(error)) {
+    code = error.code;
+    exitCode = error.code === 'INVALID_OPTION' ? ExitCode.Usage : ExitCode.Failure;
+  } else {
+    code = 'INTERNAL';
+    exitCode = ExitCode.Failure;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  const hint = code === 'INTERNAL' && !verbose ? ' (run again with --verbose for the stack trace)' : '';
+  io.stderr.write(`error ${code}: ${message}${hint}\n`);
+  if (details) io.stderr.write(`${details}\n`);
+  if (verbose) io.stderr.write(`${stackOf(error)}\n`);
+  return exitCode;
+}
+
+function stackOf(error: unknown): string {
+  const lines: string[] = [];
+  for (let current = error, depth = 0; current !== undefined && depth < 8; depth++) {
+    lines.push(current instanceof Error ? (current.stack ?? String(current)) : String(current));
+    current = current instanceof Error ? current.cause : undefined;
+    if (current !== undefined) lines.push('caused by:');
+  }
+  return lines.join('\n');
+}

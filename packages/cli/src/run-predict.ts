@@ -1,0 +1,289 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
+import { type PredictOptions, type ResolvedPredictOptions, resolvePredictOptions, YoloError } from '@yolokit/core';
+import { annotateImage } from './annotate-image.js';
+import { CliError, ExitCode } from './cli-error.js';
+import { expandSources } from './expand-sources.js';
+import { type BackendName, createInProcessPredictor, type ImagePredictor, type PredictorFactory, resolveModelPath } from './image-predictor.js';
+import { toFlagError } from './predict-flags.js';
+import {
+  errorLine,
+  type ImageReport,
+  imageResultReport,
+  isImageError,
+  modelReport,
+  type PredictReport,
+  REPORT_VERSION,
+  summaryLine,
+  totalsLine,
+} from './predict-report.js';
+
+/** A stream the command writes to. `process.stdout` and `process.stderr` are ones. */
+export interface CliOutput {
+  write(text: string): unknown;
+  readonly isTTY?: boolean;
+}
+
+/** Where the command reads and writes. Defaults: `process.stdout`, `process.stderr`, `process.cwd()`. */
+export interface CliIo {
+  readonly stdout: CliOutput;
+  readonly stderr: CliOutput;
+  /** The folder relative paths (sources, `--model`, `--json`, `--save`) are resolved against. */
+  readonly cwd: string;
+}
+
+/** Options of {@link runPredict}: `yolokit predict`'s flags, typed. */
+export interface RunPredictOptions {
+  /** The model file (an Ultralytics ONNX export). */
+  readonly model: string;
+  /** Image files, folders and globs (see `expandSources`). */
+  readonly sources: readonly string[];
+  /**
+   * The runtime.
+   * @defaultValue 'onnx' (onnxruntime-node)
+   */
+  readonly backend?: BackendName;
+  /** Prediction options, validated by `@yolokit/core`'s `resolvePredictOptions`. @defaultValue core's defaults */
+  readonly predict?: Omit<PredictOptions, 'signal'>;
+  /** Where to write the JSON report; `-` for stdout (the summary then goes to stderr). @defaultValue no report */
+  readonly json?: string;
+  /** Folder to write annotated copies to, under the images' own names. @defaultValue none written */
+  readonly save?: string;
+  /**
+   * A progress bar on stderr: `'auto'` shows one for more than 3 images when stderr is a terminal.
+   * @defaultValue 'auto'
+   */
+  readonly progress?: 'auto' | false;
+  /**
+   * What runs the images: the seam where concurrency strategies plug in.
+   * @defaultValue {@link createInProcessPredictor}
+   */
+  readonly predictor?: PredictorFactory;
+  readonly io?: Partial<CliIo>;
+}
+
+/** What a run produced. */
+export interface PredictOutcome {
+  /** `0` when every image was processed, `1` when some failed (see `ExitCode`). */
+  readonly exitCode: ExitCode;
+  readonly report: PredictReport;
+}
+
+/** Error codes that concern one image only: the run records them and carries on with the others. */
+const PER_IMAGE_CODES: ReadonlySet<string> = new Set(['IMAGE_UNREADABLE', 'IMAGE_TOO_SMALL', 'INFERENCE_FAILED']);
+
+/** Images above which a progress bar is worth drawing. */
+const PROGRESS_THRESHOLD = 3;
+
+/**
+ * `yolokit predict` as a function: validates everything, loads the model, predicts every image, writes the
+ * annotated copies and the JSON report, prints a summary, and returns the report and the exit code.
+ *
+ * An image that cannot be read or decoded does not stop the run: it is reported on stderr and in the JSON
+ * (`"error": {code, message}`), the others are processed, and the exit code is 1. Anything that would fail
+ * every image (invalid options, no model, an output the model cannot be decoded from, an unwritable output)
+ * throws: a {@link CliError}, or the library's `YoloError`.
+ *
+ * @example
+ * ```ts
+ * import { runPredict } from '@yolokit/cli';
+ * const { exitCode, report } = await runPredict({ model: 'yolov8n.onnx', sources: ['images/'], predict: { conf: 0.4 } });
+ * console.log(exitCode, report.results.length);
+ * ```
+ */
+export async function runPredict(options: RunPredictOptions): Promise<PredictOutcome> {
+  const io: CliIo = { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), ...options.io };
+  const started = performance.now();
+  if (!options.model) throw modelRequired();
+  let predictOptions: ResolvedPredictOptions;
+  try {
+    predictOptions = resolvePredictOptions(options.predict as PredictOptions | undefined);
+  } catch (error) {
+    throw toFlagError(error);
+  }
+  const images = await expandSources(options.sources, io.cwd);
+  const saveDir = options.save === undefined ? undefined : resolve(io.cwd, options.save);
+  const jsonFile = options.json === undefined || options.json === '-' ? undefined : resolve(io.cwd, options.json);
+  if (saveDir) await makeFolder(saveDir, '--save');
+  if (jsonFile) await makeFolder(dirname(jsonFile), '--json');
+  const modelPath = resolveModelPath(options.model, io.cwd);
+
+  const human = options.json === '-' ? io.stderr : io.stdout;
+  const predictor = await (options.predictor ?? createInProcessPredictor)({ backend: options.backend ?? 'onnx', model: modelPath });
+  try {
+    const output = new Lines();
+    const bar =
+      options.progress !== false && images.length > PROGRESS_THRESHOLD && io.stderr.isTTY
+        ? await startProgressBar(io.stderr, images.length, () => output.hold())
+        : undefined;
+    const names = new SaveNames(io.stderr);
+    // With several images in flight they finish in any order; their lines are printed in input order.
+    const finished: ImageReport[] = [];
+    let printed = 0;
+    let results: ImageReport[];
+    try {
+      results = await predictAll(predictor, images, async (source, index) => {
+        const entry = await predictOne(predictor, source, predictOptions, io.cwd, saveDir, names);
+        bar?.increment();
+        finished[index] = entry;
+        for (; finished[printed] !== undefined; printed++) {
+          const next = finished[printed];
+          if (isImageError(next)) output.write(io.stderr, errorLine(next));
+          else output.write(human, summaryLine(next));
+        }
+        return entry;
+      });
+    } finally {
+      // Also when the run fails: the terminal gets its cursor line back and the lines printed so far.
+      bar?.stop();
+      output.release();
+    }
+
+    const report: PredictReport = { version: REPORT_VERSION, model: modelReport(options.model, predictor.info), results };
+    human.write(`${totalsLine(results, (performance.now() - started) / 1000)}\n`);
+    if (saveDir) human.write(`annotated images saved to ${options.save}\n`);
+    if (options.json === '-') io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    else if (jsonFile) {
+      await writeFile(jsonFile, `${JSON.stringify(report, null, 2)}\n`).catch((error: unknown) => {
+        throw new CliError('OUTPUT_FAILED', `cannot write --json ${options.json}: ${(error as Error).message}`, { cause: error });
+      });
+      human.write(`results written to ${options.json}\n`);
+    }
+    return { exitCode: results.some(isImageError) ? ExitCode.Failure : ExitCode.Success, report };
+  } finally {
+    await predictor.close();
+  }
+}
+
+/** The error of a run without `--model`, with what to do about it. */
+export function modelRequired(): CliError {
+  return new CliError('MODEL_REQUIRED', 'yolokit predict needs a model: --model <file.onnx>', {
+    details: [
+      'Export one from Ultralytics (pip install ultralytics), for example:',
+      '  yolo export model=yolov8n.pt format=onnx',
+      'then run:',
+      '  yolokit predict --model yolov8n.onnx bus.jpg',
+    ].join('\n'),
+  });
+}
+
+/**
+ * Runs `task` over every image, keeping `predictor.concurrency` in flight, and returns the entries in input
+ * order. The first error thrown (a failure of the whole run) stops new work and is rethrown once the images
+ * in flight have settled.
+ */
+async function predictAll(
+  predictor: ImagePredictor,
+  images: readonly string[],
+  task: (source: string, index: number) => Promise<ImageReport>,
+): Promise<ImageReport[]> {
+  const results: ImageReport[] = new Array(images.length);
+  let next = 0;
+  let failed = false;
+  let failure: unknown;
+  const lane = async () => {
+    while (!failed && next < images.length) {
+      const index = next++;
+      try {
+        results[index] = await task(images[index], index);
+      } catch (error) {
+        if (!failed) failure = error;
+        failed = true;
+      }
+    }
+  };
+  const lanes = Math.max(1, Math.min(Math.floor(predictor.concurrency) || 1, images.length));
+  await Promise.all(Array.from({ length: lanes }, lane));
+  if (failed) throw failure;
+  return results;
+}
+
+async function predictOne(
+  predictor: ImagePredictor,
+  source: string,
+  options: ResolvedPredictOptions,
+  cwd: string,
+  saveDir: string | undefined,
+  names: SaveNames,
+): Promise<ImageReport> {
+  // Core reads relative paths against process.cwd(); its messages then name the image as the user wrote it.
+  const path = isAbsolute(source) || cwd === process.cwd() ? source : resolve(cwd, source);
+  let entry: ImageReport;
+  try {
+    entry = imageResultReport(source, (await predictor.predict(path, options)).toJSON());
+  } catch (error) {
+    if (YoloError.isInstance(error) && PER_IMAGE_CODES.has(error.code)) {
+      // Name the image as it was given, not as the path it was resolved to.
+      return { source, error: { code: error.code, message: path === source ? error.message : error.message.split(path).join(source) } };
+    }
+    throw toFlagError(error);
+  }
+  if (saveDir) {
+    const target = names.claim(join(saveDir, basename(source)));
+    try {
+      await annotateImage(path, entry, target);
+    } catch (error) {
+      throw new CliError('OUTPUT_FAILED', `cannot write the annotated copy of ${source} to ${target}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+  return entry;
+}
+
+async function makeFolder(path: string, flag: string): Promise<void> {
+  try {
+    await mkdir(path, { recursive: true });
+  } catch (error) {
+    throw new CliError('OUTPUT_FAILED', `cannot create the folder ${path} for ${flag}: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/** Output names under `--save`: two images with the same name (from different folders) get `name-2.jpg`, ... */
+class SaveNames {
+  readonly #used = new Set<string>();
+  readonly #warn: CliOutput;
+  constructor(warn: CliOutput) {
+    this.#warn = warn;
+  }
+  claim(path: string): string {
+    let candidate = path;
+    const extension = extname(path);
+    for (let n = 2; this.#used.has(candidate); n++) candidate = `${path.slice(0, path.length - extension.length)}-${n}${extension}`;
+    if (candidate !== path) this.#warn.write(`warning: ${basename(path)} is already taken in the --save folder; writing ${basename(candidate)}\n`);
+    this.#used.add(candidate);
+    return candidate;
+  }
+}
+
+/** Lines to print, held back from a terminal while a progress bar owns it. */
+class Lines {
+  #held: [CliOutput, string][] | undefined;
+  hold(): void {
+    this.#held ??= [];
+  }
+  write(stream: CliOutput, line: string): void {
+    if (this.#held && stream.isTTY) this.#held.push([stream, line]);
+    else stream.write(`${line}\n`);
+  }
+  release(): void {
+    const held = this.#held ?? [];
+    this.#held = undefined;
+    for (const [stream, line] of held) stream.write(`${line}\n`);
+  }
+}
+
+async function startProgressBar(stream: CliOutput, total: number, onStart: () => void): Promise<{ increment(): void; stop(): void }> {
+  const { default: progress } = await import('cli-progress');
+  const bar = new progress.SingleBar(
+    {
+      stream: stream as NodeJS.WritableStream,
+      format: 'predict |{bar}| {value}/{total} images | {eta_formatted} left',
+      hideCursor: false,
+      clearOnComplete: true,
+      etaBuffer: 20,
+    },
+    progress.Presets.shades_classic,
+  );
+  onStart();
+  bar.start(total, 0);
+  return { increment: () => bar.increment(), stop: () => bar.stop() };
+}

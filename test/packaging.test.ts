@@ -1,0 +1,150 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeWithFixtures, fixturePath, repoRoot } from './support/fixtures.js';
+
+/**
+ * The packages as users get them: `npm pack` of core, backend-onnx and cli, installed from the tarballs into an
+ * empty folder outside the repository (the rest comes from the npm registry), then used from there.
+ */
+
+const packages = ['core', 'backend-onnx', 'cli'] as const;
+const model = fixturePath('models/yolov8n_int8.onnx');
+const bus = fixturePath('images/bus.jpg');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** npm settings that `npm test` passes down (workspace, prefix, ...) must not reach the outside install. */
+function cleanEnvironment(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key) && key !== 'INIT_CWD'));
+}
+
+function run(command: string, args: readonly string[], cwd: string): Promise<Run> {
+  return new Promise((done, fail) => {
+    const child = spawn(command, args, { cwd, env: cleanEnvironment(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', fail);
+    child.on('close', (code) => done({ code, stdout, stderr }));
+  });
+}
+
+async function succeed(command: string, args: readonly string[], cwd: string): Promise<Run> {
+  const result = await run(command, args, cwd);
+  if (result.code !== 0) throw new Error(`${command} ${args.join(' ')} (in ${cwd}) exited ${result.code}:\n${result.stderr}\n${result.stdout}`);
+  return result;
+}
+
+interface PackedFile {
+  path: string;
+  mode: number;
+}
+
+let work: string;
+let app: string;
+const packed = new Map<string, { filename: string; files: PackedFile[] }>();
+
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+
+describeWithFixtures('npm packages: packed, installed outside the repository, predicting', ['images/bus.jpg', 'models/yolov8n_int8.onnx'], () => {
+  beforeAll(async () => {
+    for (const name of packages) {
+      if (!existsSync(resolve(repoRoot, 'packages', name, 'dist/index.js'))) {
+        throw new Error(`packages/${name}/dist is missing: build first (npm run build)`);
+      }
+    }
+    // realpath: on some systems the temp folder is a symlink, and module paths come back resolved.
+    work = await realpath(await mkdtemp(join(tmpdir(), 'yolokit-packaging-')));
+    const tarballs = join(work, 'tarballs');
+    await mkdir(tarballs);
+    for (const name of packages) {
+      const { stdout } = await succeed(npm, ['pack', '--json', '--pack-destination', tarballs], resolve(repoRoot, 'packages', name));
+      const [info] = JSON.parse(stdout) as { filename: string; files: PackedFile[] }[];
+      packed.set(name, { filename: join(tarballs, info.filename), files: info.files });
+    }
+    app = join(work, 'app');
+    await mkdir(app);
+    await writeFile(join(app, 'package.json'), `${JSON.stringify({ name: 'yolokit-packaging-check', private: true, version: '0.0.0' }, null, 2)}\n`);
+    // onnxruntime-node's install script would download CUDA binaries; the CPU ones ship in the package.
+    await writeFile(join(app, '.npmrc'), 'onnxruntime-node-install=skip\nfund=false\naudit=false\n');
+    await succeed(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', ...packages.map((name) => packed.get(name)!.filename)], app);
+  }, 900_000);
+
+  afterAll(async () => {
+    if (work) await rm(work, { recursive: true, force: true });
+  });
+
+  it('each tarball holds its ESM, CJS and type builds and no sources; the bin keeps its shebang', async () => {
+    for (const name of packages) {
+      const paths = packed.get(name)!.files.map((f) => f.path);
+      expect(paths).toContain('package.json');
+      expect(paths).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts']));
+      expect(paths.filter((p) => p.startsWith('src/'))).toEqual([]);
+    }
+    expect(packed.get('cli')!.files.map((f) => f.path)).toEqual(expect.arrayContaining(['dist/bin.js', 'README.md']));
+    const installedBin = await readFile(join(app, 'node_modules/@yolokit/cli/dist/bin.js'), 'utf8');
+    expect(installedBin.startsWith('#!/usr/bin/env node\n')).toBe(true);
+  });
+
+  it('an ESM program predicts bus.jpg through the installed library: 4 persons and 1 bus above 0.4', async () => {
+    await writeFile(
+      join(app, 'predict.mjs'),
+      [
+        "import { createModel } from '@yolokit/core';",
+        "import { onnx } from '@yolokit/backend-onnx';",
+        'const [modelPath, imagePath] = process.argv.slice(2);',
+        'const model = await createModel({ backend: onnx(), model: modelPath });',
+        'const result = await model.predict(imagePath, { conf: 0.4 });',
+        'const counts = {};',
+        'for (const d of result.detections) counts[d.className] = (counts[d.className] ?? 0) + 1;',
+        'await model.dispose();',
+        "const resolved = [import.meta.resolve('@yolokit/core'), import.meta.resolve('@yolokit/backend-onnx')];",
+        'console.log(JSON.stringify({ width: result.width, height: result.height, counts, resolved }));',
+      ].join('\n'),
+    );
+    const { stdout } = await succeed(process.execPath, ['predict.mjs', model, bus], app);
+    const output = JSON.parse(stdout);
+    expect(output.counts).toEqual({ person: 4, bus: 1 });
+    expect([output.width, output.height]).toEqual([810, 1080]);
+    // Loaded from the install, not from the repository.
+    for (const url of output.resolved) expect(url.startsWith(`file://${app}/node_modules/`)).toBe(true);
+  });
+
+  it('a CommonJS program can require the three packages', async () => {
+    await writeFile(
+      join(app, 'require.cjs'),
+      [
+        "const core = require('@yolokit/core');",
+        "const backend = require('@yolokit/backend-onnx');",
+        "const cli = require('@yolokit/cli');",
+        'console.log(JSON.stringify([typeof core.createModel, typeof backend.onnx, typeof cli.runCli, typeof cli.runPredict]));',
+      ].join('\n'),
+    );
+    const { stdout } = await succeed(process.execPath, ['require.cjs'], app);
+    expect(JSON.parse(stdout)).toEqual(['function', 'function', 'function', 'function']);
+  });
+
+  it('the installed yolokit bin predicts bus.jpg and writes the JSON report', async () => {
+    const yolokit = join(app, 'node_modules/.bin/yolokit');
+    // Run directly, not through node: the shebang and the executable bit are part of what is tested.
+    const { stdout } = await succeed(yolokit, ['predict', '--model', model, '--conf', '0.4', '--json', 'out.json', bus], app);
+    expect(stdout).toMatch(/bus\.jpg 810x1080: 4 person, 1 bus/);
+    const report = JSON.parse(await readFile(join(app, 'out.json'), 'utf8'));
+    expect(report.version).toBe(1);
+    const counts: Record<string, number> = {};
+    for (const d of report.results[0].detections) counts[d.className] = (counts[d.className] ?? 0) + 1;
+    expect(counts).toEqual({ person: 4, bus: 1 });
+    const version = await succeed(yolokit, ['--version'], app);
+    const { version: expected } = JSON.parse(await readFile(resolve(repoRoot, 'packages/cli/package.json'), 'utf8'));
+    expect(version.stdout.trim()).toBe(expected);
+  });
+});
