@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { type Backend, BackendUnavailableError, createModel, InvalidOptionError, type ModelInfo, ModelLoadError, type PredictOptions, type Result } from '@yolokit/core';
 
 /** Runtimes `yolokit predict --backend` can use. */
-export const BACKEND_NAMES = ['onnx', 'onnx-web'] as const;
+export const BACKEND_NAMES = ['onnx', 'onnx-web', 'tfjs'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
 /**
@@ -51,6 +51,10 @@ export async function loadBackend(name: BackendName): Promise<Backend> {
       const { onnxWeb } = await importBackend(() => import('@yolokit/backend-onnx/web'), '@yolokit/backend-onnx/web');
       return onnxWeb();
     }
+    case 'tfjs': {
+      const { tfjs } = await importBackend(() => import('@yolokit/backend-tfjs'), '@yolokit/backend-tfjs');
+      return tfjs();
+    }
     default:
       throw new InvalidOptionError('--backend', `--backend must be one of ${BACKEND_NAMES.join(', ')}, got ${JSON.stringify(name)}`);
   }
@@ -61,11 +65,16 @@ async function importBackend<T>(load: () => Promise<T>, specifier: string): Prom
     return await load();
   } catch (error) {
     throw new BackendUnavailableError(
-      `cannot load ${specifier} (${(error as Error).message}); install it beside @yolokit/cli: npm install @yolokit/backend-onnx`,
+      `cannot load ${specifier} (${(error as Error).message}); install it beside @yolokit/cli: npm install ${packageOf(specifier)}`,
       [],
       { cause: error },
     );
   }
+}
+
+/** `@scope/name/subpath` → `@scope/name`. */
+function packageOf(specifier: string): string {
+  return specifier.split('/').slice(0, 2).join('/');
 }
 
 /** One model in this process: the default {@link PredictorFactory}. */

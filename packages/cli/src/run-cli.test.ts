@@ -73,7 +73,7 @@ describe('runCli', () => {
     [['--max-det', '-3'], 'error INVALID_OPTION: --max-det must be an integer from 1 to 100000, got -3'],
     [['--classes', 'person'], 'error INVALID_OPTION: --classes must be comma-separated'],
     [['--imgsz', '0'], 'error INVALID_OPTION: --imgsz must be an integer from 32 to 8192'],
-    [['--backend', 'tensorflow'], "error USAGE: option '--backend <name>' argument 'tensorflow' is invalid. Allowed choices are onnx, onnx-web."],
+    [['--backend', 'tensorflow'], "error USAGE: option '--backend <name>' argument 'tensorflow' is invalid. Allowed choices are onnx, onnx-web, tfjs."],
     [['--frobnicate'], "error USAGE: unknown option '--frobnicate'"],
   ])('%j is a usage error naming the flag, exit 2, no stack trace', async (flags, message) => {
     const { code, stderr } = await run(['predict', '--model', 'model.onnx', ...flags, 'dark.jpg']);

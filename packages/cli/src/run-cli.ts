@@ -106,7 +106,7 @@ function createProgram(io: CliIo, onPredict: (sources: string[], flags: PredictC
     .argument('[sources...]', 'image files, folders (the images directly inside, sorted) or globs such as "photos/*.jpg"')
     .option('-m, --model <file>', 'the model, an Ultralytics ONNX export (yolo export model=yolov8n.pt format=onnx)')
     .addOption(
-      new Option('--backend <name>', 'the runtime: onnx (onnxruntime-node) or onnx-web (onnxruntime-web, wasm)').choices(BACKEND_NAMES).default('onnx'),
+      new Option('--backend <name>', 'the runtime: onnx (onnxruntime-node), onnx-web (onnxruntime-web, wasm) or tfjs (TF.js graph model folder: tfjs-node-gpu, tfjs-node, wasm or cpu, the fastest installed)').choices(BACKEND_NAMES).default('onnx'),
     )
     .option('--conf <number>', 'minimum confidence, 0 to 1 (default: 0.25)')
     .option('--iou <number>', 'IoU above which NMS drops the weaker of two boxes, 0 to 1 (default: 0.7)')

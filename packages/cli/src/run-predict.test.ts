@@ -110,7 +110,8 @@ describe('runPredict', () => {
       source: 'bad.png',
       error: { code: 'IMAGE_UNREADABLE', message: expect.stringContaining('could not decode image bad.png') },
     });
-    expect(stdout.text.split('\n').slice(0, 4)).toEqual([
+    expect(stdout.text.split('\n').slice(0, 5)).toEqual([
+      'model model.onnx: fake 0.0, input 640x640',
       'a.png 64x48: 1 person, 1 dog (6 ms)',
       'b.png 64x48: 1 person, 1 dog (6 ms)',
       'c.png 64x48: 1 person, 1 dog (6 ms)',
@@ -135,7 +136,7 @@ describe('runPredict', () => {
     const outcome = await runPredict({ model: 'model.onnx', sources: ['a.png'], json: '-', predictor: factory, io: { stdout, stderr, cwd: root } });
     expect(outcome.exitCode).toBe(0);
     expect(JSON.parse(stdout.text)).toEqual(JSON.parse(JSON.stringify(outcome.report)));
-    expect(stderr.text).toMatch(/^a\.png 64x48: 1 person, 1 dog/);
+    expect(stderr.text).toMatch(/^model model\.onnx: fake 0\.0, input 640x640\na\.png 64x48: 1 person, 1 dog/);
   });
 
   it('writes annotated copies under the same names, renaming a clash', async () => {
@@ -192,6 +193,6 @@ describe('runPredict', () => {
     const stderr = Object.assign(sink(true), { columns: 80, cursorTo: () => true, clearLine: () => true, moveCursor: () => true });
     const outcome = await runPredict({ model: 'model.onnx', sources: ['a.png', 'b.png', 'c.png', 'd.png'], predictor: factory, io: { stdout, stderr, cwd: root } });
     expect(outcome.report.results.filter((r) => !isImageError(r))).toHaveLength(4);
-    expect(stdout.text.split('\n')[0]).toBe('a.png 64x48: 1 person, 1 dog (6 ms)');
+    expect(stdout.text.split('\n').slice(0, 2)).toEqual(['model model.onnx: fake 0.0, input 640x640', 'a.png 64x48: 1 person, 1 dog (6 ms)']);
   });
 });

@@ -111,6 +111,8 @@ export async function runPredict(options: RunPredictOptions): Promise<PredictOut
   const human = options.json === '-' ? io.stderr : io.stdout;
   const predictor = await (options.predictor ?? createInProcessPredictor)({ backend: options.backend ?? 'onnx', model: modelPath });
   try {
+    // Which runtime really ran (e.g. TF.js picks tfjs-node, wasm or cpu at load): say it up front.
+    human.write(`model ${options.model}: ${predictor.info.runtime}, input ${predictor.info.imgsz.join('x')}\n`);
     const output = new Lines();
     const bar =
       options.progress !== false && images.length > PROGRESS_THRESHOLD && io.stderr.isTTY
