@@ -1,29 +1,8 @@
 import { onnx } from '@yolokit/backend-onnx';
 import { onnxWeb } from '@yolokit/backend-onnx/web';
-import { type Backend, createModel } from '@yolokit/core';
 import { beforeAll, expect, it } from 'vitest';
-import { loadCoco32 } from './support/coco-labels.js';
-import { describeWithFixtures, fixturePath } from './support/fixtures.js';
-import { evaluateDetections } from './support/map-evaluator.js';
-
-/** COCO mAP on coco32 with the reference settings of fixtures/PROVENANCE.md. */
-async function coco32Map(backend: Backend, modelFile: string) {
-  const images = await loadCoco32(fixturePath('coco32'));
-  const model = await createModel({ backend, model: fixturePath(modelFile) });
-  try {
-    const evaluated = [];
-    for (const image of images) {
-      const result = await model.predict(image.imagePath, { conf: 0.001, iou: 0.7, maxDet: 300 });
-      evaluated.push({
-        groundTruth: image.groundTruth,
-        predictions: result.detections.map((d) => ({ classId: d.classId, box: [...d.box] as [number, number, number, number], confidence: d.confidence })),
-      });
-    }
-    return evaluateDetections(evaluated);
-  } finally {
-    await model.dispose();
-  }
-}
+import { coco32Map } from './support/coco32-map.js';
+import { describeWithFixtures } from './support/fixtures.js';
 
 // Reference mAP50-95 measured by an independent pipeline (fixtures/PROVENANCE.md); a correct letterbox,
 // decoder, NMS and rescaling land within about 0.01.
