@@ -75,6 +75,7 @@ describeWithFixtures('yolokit predict on the Ultralytics sample photos', ['image
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     const lines = run.stdout.split('\n');
+    expect(lines.shift()).toMatch(/^model .*yolov8n_int8\.onnx: onnxruntime-node \S+ \(cpu\), input 640x640$/);
     expect(lines[0]).toMatch(/^images\/bus\.jpg 810x1080: 4 person, 1 bus \(\d+ ms\)$/);
     expect(lines[1]).toMatch(/^images\/zidane\.jpg 1280x720: 2 person(, 1 tie)? \(\d+ ms\)$/);
     expect(lines[2]).toMatch(/^2 images, \d+ detections in [\d.]+ s; median per image: /);
@@ -158,7 +159,7 @@ describeWithFixtures('yolokit predict on bad input', ['images/bus.jpg', 'models/
     expect(run.stderr).toMatch(/^error IMAGE_UNREADABLE: could not decode image notes\.jpg: /);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(run.stderr).not.toMatch(/\n\s+at /);
-    expect(run.stdout).toMatch(/^bus\.jpg 810x1080: 4 person, 1 bus/);
+    expect(run.stdout).toMatch(/^model .*\n^bus\.jpg 810x1080: 4 person, 1 bus/m);
     expect(run.stdout).toContain('2 images (1 failed)');
     const report = JSON.parse(await readFile(join(work, 'bad.json'), 'utf8'));
     expect(report.results.map((r: { source: string }) => r.source)).toEqual(['bus.jpg', 'notes.jpg']);

@@ -1,9 +1,13 @@
 import { defineConfig } from 'tsup';
 
+// The workers are real entry files beside the library: dist/thread-worker.js (piscina loads it) and
+// dist/process-worker.js (child_process.fork runs it). Both builds find them with
+// new URL('./…-worker.js', import.meta.url) (tsup shims import.meta.url in the CJS build); the ESM worker
+// serves both, since a worker is a module graph of its own.
 export default defineConfig({
-  entry: {"index":"src/index.ts"},
+  entry: { index: 'src/index.ts', 'thread-worker': 'src/thread-worker.ts', 'process-worker': 'src/process-worker.ts' },
   format: ['esm', 'cjs'],
-  dts: true,
+  dts: { entry: { index: 'src/index.ts' } },
   sourcemap: true,
   clean: true,
   target: 'node20',

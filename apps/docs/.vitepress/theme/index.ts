@@ -1,0 +1,13 @@
+import type { Theme } from 'vitepress';
+import DefaultTheme from 'vitepress/theme';
+import CompareStrategies from './components/CompareStrategies.vue';
+import YoloDemo from './components/YoloDemo.vue';
+import './custom.css';
+
+export default {
+  extends: DefaultTheme,
+  enhanceApp({ app }) {
+    app.component('CompareStrategies', CompareStrategies);
+    app.component('YoloDemo', YoloDemo);
+  },
+} satisfies Theme;

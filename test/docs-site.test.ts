@@ -1,0 +1,166 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot } from './support/fixtures.js';
+
+/**
+ * The docs site cannot drift from the code: its TypeScript samples are files (type-checked by the docs
+ * package's `typecheck`), never code pasted into pages; its shell samples use only flags the CLI has; and the
+ * built site (apps/docs/dist, built by `turbo run build`) has every page, the API reference of every package
+ * entry, onnxruntime-web's WebAssembly, and a comparison page that shows exactly the committed measurements.
+ */
+
+const docsRoot = resolve(repoRoot, 'apps/docs');
+const siteDir = join(docsRoot, 'dist');
+const isCI = process.env.CI === 'true' || process.env.CI === '1';
+
+/** The site's Markdown pages (generated API pages and READMEs excluded). */
+function pages(folder = docsRoot): string[] {
+  const found: string[] = [];
+  for (const name of readdirSync(folder)) {
+    const path = join(folder, name);
+    if (['node_modules', 'dist', 'api', '.vitepress', 'examples', 'bench-results'].includes(name)) continue;
+    if (statSync(path).isDirectory()) found.push(...pages(path));
+    else if (name.endsWith('.md') && name !== 'README.md') found.push(path);
+  }
+  return found.sort();
+}
+
+function filesUnder(folder: string, extension: string): string[] {
+  return readdirSync(folder, { recursive: true, encoding: 'utf8' })
+    .filter((name) => name.endsWith(extension))
+    .map((name) => join(folder, name))
+    .sort();
+}
+
+const SNIPPET = /^<<<\s+@\/(\S+?\.ts)(?:#(\S+))?\s*$/gm;
+
+describe('docs sources: samples are compiled files, not pasted code', () => {
+  const markdown = pages().map((path) => ({ path: relative(docsRoot, path), text: readFileSync(path, 'utf8') }));
+
+  it('finds the guides', () => {
+    expect(markdown.map((page) => page.path)).toEqual(
+      expect.arrayContaining(['guide/getting-started.md', 'guide/thread-safe-inference.md', 'guide/write-a-backend.md', 'compare.md', 'demo.md']),
+    );
+  });
+
+  it('has no TypeScript or JavaScript code block written into a page', () => {
+    for (const page of markdown) {
+      const pasted = [...page.text.matchAll(/^```(ts|typescript|js|javascript|mjs|tsx)\b/gm)].map((match) => match[0]);
+      expect(pasted, `${page.path} has inline code blocks; put the sample under apps/docs/examples/ and include it with <<<`).toEqual([]);
+    }
+  });
+
+  it('includes only sample files and regions that exist', () => {
+    let includes = 0;
+    for (const page of markdown) {
+      for (const [, file, region] of page.text.matchAll(SNIPPET)) {
+        includes += 1;
+        const path = resolve(docsRoot, file);
+        expect(existsSync(path), `${page.path} includes ${file}, which does not exist`).toBe(true);
+        if (region) expect(readFileSync(path, 'utf8'), `${page.path} includes ${file}#${region}`).toContain(`// #region ${region}\n`);
+      }
+    }
+    expect(includes).toBeGreaterThanOrEqual(25);
+  });
+
+  it('shows every sample under examples/ on some page (no sample left unchecked by a reader)', () => {
+    const included = new Set(markdown.flatMap((page) => [...page.text.matchAll(SNIPPET)].map(([, file]) => resolve(docsRoot, file))));
+    const orphans = filesUnder(join(docsRoot, 'examples'), '.ts').filter((file) => !included.has(file));
+    expect(orphans.map((file) => relative(docsRoot, file))).toEqual([]);
+  });
+
+  it('uses only `yolokit predict` flags that the CLI has', () => {
+    const bin = join(repoRoot, 'packages/cli/dist/bin.js');
+    expect(existsSync(bin), 'the CLI is built (turbo builds it before the tests)').toBe(true);
+    const help = spawnSync(process.execPath, [bin, 'predict', '--help'], { encoding: 'utf8' }).stdout;
+    const known = new Set(help.match(/--[a-z][a-z-]*/g));
+    const commands = markdown.flatMap((page) => [...page.text.matchAll(/^(?:npx )?yolokit predict (.*)$/gm)].map(([line]) => ({ page: page.path, line })));
+    expect(commands.length).toBeGreaterThanOrEqual(2);
+    for (const { page, line } of commands) {
+      for (const flag of line.match(/(?<=\s)--[a-z][a-z-]*/g) ?? []) expect(known.has(flag), `${page}: ${line} uses ${flag}`).toBe(true);
+    }
+  });
+});
+
+/** The tests of the built site: skipped (with a message) where it is not built, except under CI. */
+function describeBuiltSite(name: string, body: () => void): void {
+  if (existsSync(join(siteDir, 'index.html'))) {
+    describe(name, body);
+  } else if (isCI) {
+    describe(name, () => {
+      it('has the built site', () => {
+        throw new Error(`no built docs site at ${siteDir}: CI must run npm run build (turbo builds apps/docs) before the tests`);
+      });
+    });
+  } else {
+    console.warn(`[yolokit tests] skipping "${name}": no built docs site at ${siteDir} (npm run build -w @yolokit/docs)`);
+    describe.skip(name, body);
+  }
+}
+
+describeBuiltSite('docs site: the built output', () => {
+  const html = (path: string): string => readFileSync(join(siteDir, path), 'utf8');
+
+  it('has every page', () => {
+    for (const page of ['index.html', 'guide/getting-started.html', 'guide/thread-safe-inference.html', 'guide/write-a-backend.html', 'compare.html', 'demo.html', 'api/index.html']) {
+      expect(existsSync(join(siteDir, page)), page).toBe(true);
+    }
+  });
+
+  it('renders the included samples into the guides', () => {
+    expect(html('guide/getting-started.html')).toContain('createModel');
+    expect(html('guide/thread-safe-inference.html')).toContain('threadingLocked');
+    expect(html('guide/thread-safe-inference.html')).toContain('StatefulDemoModel');
+    // The contract page shows core's own source of the contract, and the suite's check ids from core.
+    const backendPage = html('guide/write-a-backend.html');
+    expect(backendPage).toContain('BACKEND_CONTRACT_VERSION');
+    expect(backendPage).toContain('<code>run-concurrent</code>');
+    expect(backendPage).toContain('<code>load-aborted</code>');
+  });
+
+  it('has an API reference page for every public entry of every package', () => {
+    for (const folder of readdirSync(join(repoRoot, 'packages'))) {
+      const manifestPath = join(repoRoot, 'packages', folder, 'package.json');
+      if (!existsSync(manifestPath)) continue;
+      const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { name: string; private?: boolean; exports?: Record<string, unknown>; bin?: Record<string, string> };
+      if (manifest.private) continue;
+      for (const subpath of Object.keys(manifest.exports ?? {})) {
+        if (subpath === './package.json' || (subpath === './bin' && manifest.bin)) continue;
+        const page = join('api', manifest.name.replace(/^@yolokit\//, ''), subpath === '.' ? '' : subpath.slice(2), 'index.html');
+        expect(existsSync(join(siteDir, page)), `${manifest.name}${subpath === '.' ? '' : subpath.slice(1)} -> ${page}`).toBe(true);
+      }
+    }
+    // Generated from TSDoc: a documented function carries its own words.
+    expect(html('api/core/functions/createModel.html')).toContain('Loads a model');
+  });
+
+  it('serves onnxruntime-web WebAssembly from the site itself, the very files of the installed package', () => {
+    const ortDist = join(repoRoot, 'node_modules/onnxruntime-web/dist');
+    const served = readdirSync(join(siteDir, 'ort')).sort();
+    expect(served).toEqual(expect.arrayContaining(['ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm']));
+    for (const file of served) expect(readFileSync(join(siteDir, 'ort', file)).equals(readFileSync(join(ortDist, file))), file).toBe(true);
+    // No second, bundler-hashed copy of the 28 MB WebAssembly.
+    expect(readdirSync(join(siteDir, 'assets')).filter((file) => file.endsWith('.wasm'))).toEqual([]);
+  });
+
+  it('compares strategies from the committed bench files only', () => {
+    const committed = readdirSync(join(docsRoot, 'bench-results')).filter((file) => file.endsWith('.json'));
+    const page = html('compare.html');
+    if (committed.length === 0) {
+      expect(page).toContain('data-state="empty"');
+      expect(page).toContain('No measurements yet');
+      expect(page).not.toContain('data-chart=');
+    } else {
+      expect(page).toContain('data-state="measured"');
+      expect(page).toContain('data-chart="Throughput"');
+      // The newest run is shown first: its configuration count is one of the committed files'.
+      const counts = committed.map((file) => {
+        const report = JSON.parse(readFileSync(join(docsRoot, 'bench-results', file), 'utf8')) as { configurations?: unknown[]; results?: unknown[] };
+        return (report.configurations ?? report.results ?? []).length;
+      });
+      expect(counts).toContain(Number(page.match(/data-configurations="(\d+)"/)?.[1]));
+    }
+  });
+});
