@@ -1,7 +1,7 @@
 /**
- * `yolokit predict` through each strategy gives the same JSON detections. The CLI's `--strategy` flags are not
- * wired yet (packages/cli, its own issue); this drives the CLI through its `predictor` seam with a factory built
- * on createPredictor, which is what those flags will choose, and compares the JSON reports it writes.
+ * `yolokit predict --strategy S` gives the same JSON detections for every strategy: once through the real
+ * flags, and once through the CLI's `predictor` seam with a factory built on createPredictor (the way a
+ * program embeds the CLI with its own pool).
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,15 +48,16 @@ describeWithFixtures('concurrency: yolokit predict through each strategy', [MODE
     const dir = mkdtempSync(join(tmpdir(), 'yolokit-cli-strategies-'));
     const sink = { write: () => true };
     const reports: Record<string, unknown> = {};
-    const runs: Array<[string, PredictorFactory | undefined]> = [
-      ['default', undefined],
-      ['locked', strategyPredictor('locked')],
-      ['threads', strategyPredictor('threads', 2)],
-      ['processes', strategyPredictor('processes', 2)],
+    const runs: Array<[string, PredictorFactory | undefined, string[]]> = [
+      ['default', undefined, []],
+      ['locked', undefined, ['--strategy', 'locked']],
+      ['threads', undefined, ['--strategy', 'threads', '--workers', '2', '--threads-per-worker', '1']],
+      ['processes', undefined, ['--strategy', 'processes', '--workers', '2']],
+      ['threads-seam', strategyPredictor('threads', 2), []],
     ];
-    for (const [name, predictor] of runs) {
+    for (const [name, predictor, flags] of runs) {
       const json = join(dir, `${name}.json`);
-      const code = await runCli(['predict', '--model', fixturePath(MODEL), '--conf', '0.3', '--json', json, fixturePath(COCO)], {
+      const code = await runCli(['predict', ...flags, '--model', fixturePath(MODEL), '--conf', '0.3', '--json', json, fixturePath(COCO)], {
         io: { stdout: sink, stderr: sink, cwd: dir },
         predictor,
       });
@@ -65,6 +66,6 @@ describeWithFixtures('concurrency: yolokit predict through each strategy', [MODE
     }
     const results = (reports.default as { results: unknown[] }).results;
     expect(results).toHaveLength(32);
-    for (const name of ['locked', 'threads', 'processes']) expect(reports[name], name).toEqual(reports.default);
+    for (const name of ['locked', 'threads', 'processes', 'threads-seam']) expect(reports[name], name).toEqual(reports.default);
   }, 300_000);
 });

@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { YoloError } from '@yolokit/core';
+import { InvalidOptionError, YoloError } from '@yolokit/core';
 import { Command, CommanderError, Option } from 'commander';
 import { CliError, ExitCode } from './cli-error.js';
 import { BACKEND_NAMES, type BackendName, type PredictorFactory } from './image-predictor.js';
 import { predictOptionsFromFlags } from './predict-flags.js';
 import { type CliIo, modelRequired, runPredict } from './run-predict.js';
+import { STRATEGY_NAMES, type StrategyName, strategyPredictorFromFlags } from './strategy-predictor.js';
+import { runDemo } from './demo-command.js';
 
 /** Options of {@link runCli}. */
 export interface RunCliOptions {
@@ -28,6 +30,9 @@ interface PredictCommandFlags {
   save?: string;
   progress: boolean;
   verbose?: boolean;
+  strategy?: string;
+  workers?: string;
+  threadsPerWorker?: string;
 }
 
 /**
@@ -48,10 +53,10 @@ export async function runCli(args: readonly string[] = process.argv.slice(2), op
   let verbose = false;
   const program = createProgram(io, async (sources, flags) => {
     verbose = flags.verbose === true;
-    // The seam for `--strategy locked|threads|processes --workers N --threads-per-worker K`: those flags will
-    // choose a PredictorFactory from @yolokit/concurrency here; everything below stays as it is.
-    const predictor = options.predictor;
     if (!flags.model) throw modelRequired();
+    // `--strategy locked|threads|processes --workers N --threads-per-worker K` choose a pool from
+    // @yolokit/concurrency; without them, one model in this process.
+    const predictor = options.predictor ?? strategyPredictorFromFlags(flags);
     const predict = predictOptionsFromFlags(flags);
     const outcome = await runPredict({
       model: flags.model,
@@ -116,6 +121,9 @@ function createProgram(io: CliIo, onPredict: (sources: string[], flags: PredictC
     .option('--agnostic', 'class-agnostic NMS: boxes of different classes suppress each other')
     .option('--json <file>', 'write the results as JSON (shape version 1, see the README); - writes them to stdout')
     .option('--save <dir>', 'write copies of the images with the detections drawn, under the same names')
+    .option('--strategy <name>', `run images through a pool from @yolokit/concurrency: ${STRATEGY_NAMES.join(', ')} (default: one model in this process)`)
+    .option('--workers <count>', 'worker threads or processes for --strategy threads|processes (default: cores / threads per worker)')
+    .option('--threads-per-worker <count>', "the runtime's intra-op threads in each instance (default: cores / workers)")
     .option('--no-progress', 'no progress bar (one is drawn on stderr for more than 3 images when it is a terminal)')
     .option('--verbose', 'print the stack trace of an error')
     .addHelpText(
@@ -131,6 +139,23 @@ function createProgram(io: CliIo, onPredict: (sources: string[], flags: PredictC
       ].join('\n'),
     )
     .action(onPredict);
+
+  program
+    .command('demo')
+    .summary("detect shapes in generated scenes with yolokit's own model, through each strategy; offline")
+    .option('--scenes <count>', 'scenes to generate and evaluate', '200')
+    .option('--seed <n>', 'first scene seed (0..199 are the held-out scenes of the model card)', '0')
+    .option('--strategies <list>', `comma-separated, from ${STRATEGY_NAMES.join(', ')}`, STRATEGY_NAMES.join(','))
+    .option('--out <dir>', 'folder for annotated scenes', 'yolokit-demo')
+    .action(async (flags: { scenes: string; seed: string; strategies: string; out: string }) => {
+      const strategies = flags.strategies.split(',').map((name) => name.trim());
+      for (const name of strategies) {
+        if (!(STRATEGY_NAMES as readonly string[]).includes(name)) {
+          throw new InvalidOptionError('--strategies', `--strategies must list names from ${STRATEGY_NAMES.join(', ')}, got ${JSON.stringify(name)}`);
+        }
+      }
+      await runDemo({ scenes: Number(flags.scenes), seed: Number(flags.seed), strategies: strategies as StrategyName[], out: flags.out }, io);
+    });
 
   return program;
 }

@@ -165,6 +165,8 @@ export function modelRequired(): CliError {
       '  yolo export model=yolov8n.pt format=onnx',
       'then run:',
       '  yolokit predict --model yolov8n.onnx bus.jpg',
+      'or, with no model at hand and offline, try yolokit on generated scenes with its own small model:',
+      '  yolokit demo',
     ].join('\n'),
   });
 }
