@@ -20,6 +20,7 @@ const guide: DefaultTheme.SidebarItem[] = [
     items: [
       { text: 'Getting started', link: '/guide/getting-started' },
       { text: 'Thread-safe inference', link: '/guide/thread-safe-inference' },
+      { text: 'Queue workers on several machines', link: '/guide/queue-workers' },
       { text: 'Write a backend', link: '/guide/write-a-backend' },
     ],
   },

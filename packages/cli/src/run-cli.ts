@@ -7,6 +7,8 @@ import { predictOptionsFromFlags } from './predict-flags.js';
 import { type CliIo, modelRequired, runPredict } from './run-predict.js';
 import { STRATEGY_NAMES, type StrategyName, strategyPredictorFromFlags } from './strategy-predictor.js';
 import { runDemo } from './demo-command.js';
+import { addBenchCommand } from './bench/bench-command.js';
+import { registerWorkerCommand } from './worker-command.js';
 
 /** Options of {@link runCli}. */
 export interface RunCliOptions {
@@ -156,6 +158,12 @@ function createProgram(io: CliIo, onPredict: (sources: string[], flags: PredictC
       }
       await runDemo({ scenes: Number(flags.scenes), seed: Number(flags.seed), strategies: strategies as StrategyName[], out: flags.out }, io);
     });
+
+  // `yolokit bench`: strategies measured against bare session.run and one single-threaded instance (bench/).
+  addBenchCommand(program, io);
+
+  // `yolokit worker`: serve a prediction queue (BullMQ on Redis) from @yolokit/queue.
+  registerWorkerCommand(program, io);
 
   return program;
 }

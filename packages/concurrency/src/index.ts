@@ -4,33 +4,36 @@
  *
  * @packageDocumentation
  */
-export { AsyncLock, threadingLocked, type LockWaitOptions, type ThreadingLockedOptions } from './async-lock.js';
+export { AsyncLock, type LockWaitOptions, type ThreadingLockedOptions, threadingLocked } from './async-lock.js';
+export { type AutoCandidate, type AutoChoice, type AutoMeasurement, type AutoOptions, type AutoPoolStrategy, autoCandidates } from './auto-strategy.js';
 export { LockTimeoutError, PredictorClosedError, QueueFullError, TaskTimeoutError, WorkerDiedError } from './errors.js';
 export type { WorkerInfo } from './executor.js';
 export type { PredictTarget } from './in-thread-executor.js';
-export type { Percentiles } from './latency-recorder.js';
+export { LatencyRecorder, type Percentiles } from './latency-recorder.js';
 export {
+  type BackendSpec,
   isModelSpec,
   loadBackendFromSpec,
   loadModelFromSpec,
+  type ModelCreateOptions,
+  type ModelSpec,
   threadsOptionOf,
   validateModelSpec,
   withThreads,
-  type BackendSpec,
-  type ModelCreateOptions,
-  type ModelSpec,
 } from './model-spec.js';
 export {
   createPredictor,
-  resolvePredictorOptions,
-  STRATEGIES,
   type PredictCallOptions,
+  type PredictManyOptions,
   type Predictor,
   type PredictorOptions,
   type PredictorStats,
-  type PredictManyOptions,
   type PredictProgress,
+  resolvePredictorOptions,
+  STRATEGIES,
   type Strategy,
 } from './predictor.js';
 export type { SchedulerStats } from './scheduler.js';
+export { abortErrorFrom, withoutSignal } from './signal-options.js';
 export { StatefulDemoModel } from './stateful-demo-model.js';
+export type { WireOptions } from './wire.js';

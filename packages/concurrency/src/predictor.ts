@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { AbortError, type ImageInput, InvalidOptionError, type ModelInfo, type PredictOptions, type Result } from '@yolokit/core';
 import { AsyncLock } from './async-lock.js';
+import { type AutoOptions, createAutoPredictor } from './auto-strategy.js';
 import type { Executor, WorkerInfo } from './executor.js';
 import { InThreadExecutor, type PredictTarget } from './in-thread-executor.js';
 import { describe, isModelSpec, loadModelFromSpec, type ModelSpec, threadsOfSpec, validateModelSpec, withThreads } from './model-spec.js';
@@ -24,8 +25,15 @@ export const STRATEGIES: readonly Strategy[] = Object.freeze(['locked', 'threads
 
 /** Options of {@link createPredictor}. */
 export interface PredictorOptions {
-  /** See {@link Strategy}. */
-  readonly strategy: Strategy;
+  /**
+   * See {@link Strategy}. `'auto'` measures a short sweep of pool setups (`threads` and `processes`, workers ×
+   * intra-op threads that use every core) on {@link AutoOptions.images} and opens the fastest; the predictor then
+   * reports the pool it chose (`strategy`, `stats().workers`, `stats().threadsPerWorker`). It needs a model spec
+   * and chooses `workers` and `threadsPerWorker` itself.
+   */
+  readonly strategy: Strategy | 'auto';
+  /** Options of the short sweep of `strategy: 'auto'`. */
+  readonly auto?: AutoOptions;
   /**
    * The model as a {@link ModelSpec} (any strategy), or, for `locked` and `unsafe-shared` in this thread, a live
    * model (a `YoloModel` or anything with `predict(image, options)`), which the predictor then does not dispose.
@@ -188,6 +196,9 @@ export function resolvePredictorOptions(options: unknown, cores = availableParal
     throw new InvalidOptionError('options', `createPredictor(options): options must be an object { strategy, model, ... }, got ${describe(options)}`);
   }
   const o = options as Record<string, unknown>;
+  if (o.auto !== undefined && o.strategy !== 'auto') {
+    throw new InvalidOptionError('options.auto', `options.auto applies to strategy 'auto' only, got strategy ${describe(o.strategy)}`);
+  }
   for (const key of Object.keys(o)) {
     if (!KNOWN_OPTIONS.has(key)) {
       throw new InvalidOptionError(`options.${key}`, `options.${key} is not a predictor option; known options: ${[...KNOWN_OPTIONS].join(', ')}`);
@@ -306,6 +317,7 @@ export function resolvePredictorOptions(options: unknown, cores = availableParal
  * ```
  */
 export async function createPredictor(options: PredictorOptions): Promise<Predictor> {
+  if (options?.strategy === 'auto') return createAutoPredictor(options, createPredictor);
   const resolved = resolvePredictorOptions(options);
   const spec = resolved.spec ? withThreads(resolved.spec, resolved.threadsPerWorker) : undefined;
   const executor = executorFor(resolved, spec);

@@ -1,7 +1,8 @@
-import { AbortError, type ImageInput, type PredictOptions, type Result, resolvePredictOptions, YoloError, type YoloErrorCode } from '@yolokit/core';
+import { type ImageInput, type PredictOptions, type Result, resolvePredictOptions, YoloError, type YoloErrorCode } from '@yolokit/core';
 import { PredictorClosedError, QueueFullError, TaskTimeoutError } from './errors.js';
 import type { Executor } from './executor.js';
 import { LatencyRecorder, type Percentiles } from './latency-recorder.js';
+import { abortErrorFrom, withoutSignal } from './signal-options.js';
 import type { WireOptions } from './wire.js';
 
 interface Job {
@@ -255,16 +256,4 @@ export class Scheduler {
     this.#count(error);
     return Promise.reject(error);
   }
-}
-
-function withoutSignal(options: PredictOptions | undefined): WireOptions | undefined {
-  if (!options) return undefined;
-  const { signal: _signal, ...rest } = options;
-  return rest;
-}
-
-function abortErrorFrom(signal: AbortSignal): AbortError {
-  const reason = signal.reason;
-  const detail = reason instanceof Error && reason.name !== 'AbortError' ? `: ${reason.message}` : typeof reason === 'string' ? `: ${reason}` : '';
-  return new AbortError(`the prediction was aborted${detail}`, { cause: reason });
 }

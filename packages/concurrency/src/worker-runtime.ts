@@ -5,7 +5,7 @@
  * @internal
  */
 import type { YoloModel } from '@yolokit/core';
-import { type ModelSpec, loadModelFromSpec } from './model-spec.js';
+import { loadModelFromSpec, type ModelSpec } from './model-spec.js';
 import { fromWireImage, serializeError, type WireReply, type WireTask, type WorkerHello } from './wire.js';
 
 export type LoadState = { readonly model: YoloModel; readonly hello: WorkerHello } | { readonly error: ReturnType<typeof serializeError> };

@@ -1,0 +1,35 @@
+/**
+ * The queue strategy of yolokit: producers with the `Predictor` API of `@yolokit/concurrency` on one side,
+ * dedicated inference workers on any number of machines on the other, BullMQ on Redis in between.
+ *
+ * @packageDocumentation
+ */
+export { ImageTooLargeError, JobLostError, JobStalledError, QueueConnectionError } from './errors.js';
+export { ImageFetchError } from './image-fetch-error.js';
+export type { ImageTransport } from './job-payload.js';
+export { DEFAULT_MAX_IMAGE_BYTES, DEFAULT_PREFIX } from './options.js';
+export {
+  type BackoffOptions,
+  createQueuePredictor,
+  type DeadLetter,
+  type KeepJobsPolicy,
+  type QueuePredictCallOptions,
+  type QueuePredictManyOptions,
+  type QueuePredictor,
+  type QueuePredictorOptions,
+  type QueuePredictorStats,
+  type QueuePredictProgress,
+  resolveQueuePredictorOptions,
+} from './queue-predictor.js';
+export {
+  createQueueWorker,
+  QUEUE_WORKER_STRATEGIES,
+  type QueueWorker,
+  type QueueWorkerEvent,
+  type QueueWorkerOptions,
+  type QueueWorkerStats,
+  type QueueWorkerStrategy,
+  resolveQueueWorkerOptions,
+} from './queue-worker.js';
+export type { RedisTarget } from './redis-connection.js';
+export type { QueueWorkerInfo } from './worker-registry.js';

@@ -1,0 +1,72 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { fromJobImage, parsePayload, sourceOf, toJobImage } from './job-payload.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'yolokit-payload-'));
+const file = join(dir, 'a.png');
+writeFileSync(file, new Uint8Array([1, 2, 3, 4, 5]));
+const limits = { maxImageBytes: 100, fetchTimeoutMs: 1_000 };
+
+describe('job images', () => {
+  it('paths and file: URLs travel by reference; relative paths become absolute here', async () => {
+    expect(await toJobImage(file, 'reference', 100)).toEqual({ kind: 'path', path: file });
+    expect(await toJobImage('a.png', 'reference', 100)).toEqual({ kind: 'path', path: resolve('a.png') });
+    expect(await toJobImage(pathToFileURL(file), 'reference', 100)).toEqual({ kind: 'url', href: pathToFileURL(file).href });
+    expect(await toJobImage('https://example.com/a.jpg', 'value', 100)).toEqual({ kind: 'url', href: 'https://example.com/a.jpg' });
+  });
+
+  it("by value: the file's bytes, base64; and back to the same bytes on the worker", async () => {
+    const image = await toJobImage(file, 'value', 100);
+    expect(image).toEqual({ kind: 'bytes', base64: 'AQIDBAU=' });
+    expect([...((await fromJobImage(image, limits)) as Uint8Array)]).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('bytes that are a view into a larger buffer send only the view', async () => {
+    const buffer = new Uint8Array([9, 9, 1, 2, 9]);
+    expect(await toJobImage(buffer.subarray(2, 4), 'reference', 100)).toEqual({ kind: 'bytes', base64: 'AQI=' });
+  });
+
+  it('raw pixels keep their shape', async () => {
+    const raw = { data: new Uint8Array(12), width: 2, height: 2, channels: 3 as const };
+    const image = await toJobImage(raw, 'reference', 100);
+    expect(image).toMatchObject({ kind: 'raw', width: 2, height: 2, channels: 3 });
+    expect(await fromJobImage(image, limits)).toEqual({ data: new Uint8Array(12), width: 2, height: 2, channels: 3 });
+  });
+
+  it('the limit counts bytes: exactly maxImageBytes passes, one more is ImageTooLargeError', async () => {
+    await expect(toJobImage(new Uint8Array(100), 'reference', 100)).resolves.toMatchObject({ kind: 'bytes' });
+    await expect(toJobImage(new Uint8Array(101), 'reference', 100)).rejects.toMatchObject({ name: 'ImageTooLargeError', byteLength: 101, maxImageBytes: 100 });
+  });
+
+  it('sources are what a direct predict reports', () => {
+    expect(sourceOf('a.jpg')).toBe('a.jpg');
+    expect(sourceOf(new URL('file:///x/a.jpg'))).toBe('file:///x/a.jpg');
+    expect(sourceOf(new Uint8Array(1))).toBeUndefined();
+  });
+});
+
+describe('job payloads from Redis', () => {
+  it('accepts a version 1 payload', () => {
+    const payload = { v: 1, image: { kind: 'path', path: '/a.jpg' }, options: { conf: 0.5 } };
+    expect(parsePayload(payload, 100)).toBe(payload);
+  });
+
+  for (const [why, data, message] of [
+    ['another version', { v: 2, image: { kind: 'path', path: '/a.jpg' } }, 'version 2; this worker reads version 1'],
+    ['no image', { v: 1 }, 'no image'],
+    ['an unknown kind', { v: 1, image: { kind: 'tensor' } }, 'unknown image kind "tensor"'],
+    ['a URL of another scheme', { v: 1, image: { kind: 'url', href: 'ftp://x/a.jpg' } }, 'not a file: or http(s): URL'],
+    ['not an object', 'a.jpg', 'not an object'],
+  ] as const) {
+    it(`refuses ${why} with INVALID_OPTION (permanent: the job is not retried)`, () => {
+      expect(() => parsePayload(data, 100)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION', option: 'job.data', message: expect.stringContaining(message) }));
+    });
+  }
+
+  it('refuses an oversized by-value image before decoding it', () => {
+    expect(() => parsePayload({ v: 1, image: { kind: 'bytes', base64: 'A'.repeat(200) } }, 100)).toThrow(expect.objectContaining({ name: 'ImageTooLargeError' }));
+  });
+});
