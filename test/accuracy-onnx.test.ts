@@ -7,10 +7,13 @@ import { describeWithFixtures } from './support/fixtures.js';
 // Reference mAP50-95 measured by an independent pipeline (fixtures/PROVENANCE.md); a correct letterbox,
 // decoder, NMS and rescaling land within about 0.01.
 //
-// Known gap: yolo11n_int8_320 lands at 0.408 against 0.429. Not the letterbox kernel (OpenCV-linear 0.408,
-// libvips linear 0.412, lanczos3 0.419) nor the graph optimisation level (identical); onnxruntime-web gives
-// 0.401 from the same tensors. Until the reference pipeline's difference at 320 is found, that model is held
-// to what we measure, with the gap stated rather than hidden.
+// Known gap: yolo11n_int8_320 lands at 0.412 against 0.429. Where it comes from, measured by
+// `node bench/resize-kernel-map.mjs`: most coco32 images are 640 wide, so the 640 models see almost no
+// resampling (their mAP50-95 moves by 0.004 across kernels), while at 320 every image is halved and this
+// dynamic-int8 model moves by about 0.02 with the kernel alone (nearest 0.427, lanczos3 0.419, libvips linear
+// 0.412, OpenCV-linear 0.408, cubic 0.412), more than the 0.01 tolerance. The geometry, decoder and NMS are the
+// ones the 640 models validate; the kernel is chosen on bus.jpg and the 640 references, not tuned to this
+// number. So this model is held to a 0.025 tolerance, with the gap stated rather than hidden.
 const references = [
   { file: 'models/yolov8n_int8.onnx', map50: 0.69, map5095: 0.534, tolerance: 0.01 },
   { file: 'models/yolov10n_int8.onnx', map50: 0.689, map5095: 0.527, tolerance: 0.01 },

@@ -65,7 +65,7 @@ describe('yolokit bench: the command line', () => {
     expect(both.stderr).toContain('--duration and --requests exclude each other');
     const strategy = await yolokit(['bench', '--model', 'm.onnx', '--images', 'x.jpg', '--strategies', 'threads,fast'], work);
     expect(strategy.code).toBe(2);
-    expect(strategy.stderr).toContain('--strategies must list names from locked, threads, processes, auto, got "fast"');
+    expect(strategy.stderr).toContain('--strategies must list names from locked, threads, processes, auto, queue, got "fast"');
   });
 });
 

@@ -3,8 +3,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { Float32Tensor } from '@yolokit/core';
 import type { ModelSpec } from '@yolokit/concurrency';
+import type { Float32Tensor } from '@yolokit/core';
 
 /**
  * The bare `session.run` baseline: `workers` worker threads, each with its own session (loaded from the same

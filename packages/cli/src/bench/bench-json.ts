@@ -63,7 +63,10 @@ export interface ComputeSplit {
 export interface BenchConfigurationJson {
   /** 1 for the highest throughput. */
   readonly rank: number;
-  /** `locked`, `threads`, `processes`, or `auto` (whose `workers`/`threadsPerWorker` are its choice). */
+  /**
+   * `locked`, `threads`, `processes`, `auto` (whose `workers`/`threadsPerWorker` are its choice) or `queue`
+   * (`workers` `yolokit worker` processes, each one model instance with `threadsPerWorker` intra-op threads).
+   */
   readonly strategy: string;
   /** Requests kept in flight. */
   readonly concurrency: number;
@@ -82,7 +85,11 @@ export interface BenchConfigurationJson {
   readonly computeMs: ComputeSplit;
   /** The main thread's event-loop delay, 99th percentile, ms, median over rounds. */
   readonly eventLoopDelayP99Ms: number;
-  /** Peak resident memory summed over this process and the setup's child processes, bytes, highest round. */
+  /**
+   * Peak resident memory summed over this process and the setup's child processes, bytes, highest round. For
+   * `queue`: this process (the producer) and the `yolokit worker` processes with their children; Redis is not
+   * counted, in memory or CPU.
+   */
   readonly peakRssBytes: number;
   readonly cpu: CpuUse;
   /** Throughput ratios: to the bare run at the same workers × threads, to one single-threaded instance, to rank 1. */
@@ -118,6 +125,11 @@ export interface BenchJson {
     readonly durationMs: number | null;
     readonly warmup: number | null;
     readonly eventLoopResolutionMs: number;
+    /**
+     * Where the Redis of `queue` was (present when `queue` was measured): the `--redis` URL without its
+     * password, or `private` for a redis-server the bench started on this machine.
+     */
+    readonly redis?: string;
   };
   readonly machine: MachineInfo;
   readonly baselines: {

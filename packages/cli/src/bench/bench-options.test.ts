@@ -35,6 +35,7 @@ describe('benchOptionsFromFlags', () => {
       json: undefined,
       markdown: undefined,
       progress: true,
+      redis: undefined,
     });
   });
 
@@ -53,17 +54,53 @@ describe('benchOptionsFromFlags', () => {
       markdown: 'a.md',
       progress: false,
     });
-    expect(options).toMatchObject({ strategies: ['threads', 'auto'], concurrency: [1, 4, 16], workers: 2, threadsPerWorker: 1, requests: 50, durationMs: undefined, rounds: 5, warmup: 0, sweep: true, progress: false });
+    expect(options).toMatchObject({ strategies: ['threads', 'auto'], concurrency: [1, 4, 16], workers: [2], threadsPerWorker: 1, requests: 50, durationMs: undefined, rounds: 5, warmup: 0, sweep: true, progress: false });
+  });
+
+  it('queue: --redis with it, or none (a private redis-server); --workers as a list, in order, duplicates gone', () => {
+    expect(benchOptionsFromFlags({ ...base, strategies: 'queue,processes', workers: '3,1,2,3', redis: 'redis://:secret@10.0.0.5:6379/2' })).toMatchObject({
+      strategies: ['queue', 'processes'],
+      workers: [3, 1, 2],
+      redis: 'redis://:secret@10.0.0.5:6379/2',
+    });
+    expect(benchOptionsFromFlags({ ...base, strategies: 'queue', redis: 'rediss://cache.example.com' }).redis).toBe('rediss://cache.example.com');
+    expect(benchOptionsFromFlags({ ...base, strategies: 'queue' }).redis).toBeUndefined();
   });
 
   it('model', () => refuses({ model: undefined }, '--model', 'yolokit bench needs a model: --model <file.onnx>'));
   it('images', () => refuses({ images: [] }, '--images', '--images needs image files, folders or globs, such as: --images coco/images/ bus.jpg'));
   it('backend', () => refuses({ backend: 'cuda' }, '--backend', '--backend must be one of onnx, onnx-web, tfjs, got "cuda"'));
   it('strategies', () =>
-    refuses({ strategies: 'threads,unsafe-shared' }, '--strategies', '--strategies must list names from locked, threads, processes, auto, got "unsafe-shared"'));
+    refuses({ strategies: 'threads,unsafe-shared' }, '--strategies', '--strategies must list names from locked, threads, processes, auto, queue, got "unsafe-shared"'));
   it('empty list item', () => refuses({ concurrency: '1,,4' }, '--concurrency', '--concurrency must be a comma-separated list without empty items, got "1,,4"'));
   it('concurrency', () => refuses({ concurrency: '0,4' }, '--concurrency', '--concurrency must be a whole number from 1 to 10000, got "0"'));
   it('workers', () => refuses({ workers: '1.5' }, '--workers', '--workers must be a whole number from 1 to 1024, got "1.5"'));
+  it('workers list', () => refuses({ workers: '1,0' }, '--workers', '--workers must be a whole number from 1 to 1024, got "0"'));
+  it('workers list item', () => refuses({ workers: '1,,2' }, '--workers', '--workers must be a comma-separated list without empty items, got "1,,2"'));
+  it('redis without queue', () =>
+    refuses({ strategies: 'threads,processes', redis: 'redis://127.0.0.1:6379' }, '--redis', '--redis is the Redis of --strategies queue, which is not listed (--strategies threads,processes)'));
+  it('redis without queue, default strategies', () =>
+    refuses({ redis: 'redis://127.0.0.1:6379' }, '--redis', '--redis is the Redis of --strategies queue, which is not listed (--strategies locked,threads,processes)'));
+  it('redis not a URL', () =>
+    refuses(
+      { strategies: 'queue', redis: 'localhost:6379' },
+      '--redis',
+      '--redis must be a redis:// or rediss:// (TLS) URL with a host, such as redis://127.0.0.1:6379, got "localhost:6379"',
+    ));
+  it('redis unparsable', () =>
+    refuses(
+      { strategies: 'queue', redis: '127.0.0.1:6379' },
+      '--redis',
+      '--redis must be a Redis URL such as redis://127.0.0.1:6379 (redis://[user:password@]host:port[/db], rediss:// for TLS), got "127.0.0.1:6379"',
+    ));
+  it('redis of another scheme, password hidden', () =>
+    refuses(
+      { strategies: 'queue', redis: 'http://:secret@10.0.0.5:6379' },
+      '--redis',
+      '--redis must be a redis:// or rediss:// (TLS) URL with a host, such as redis://127.0.0.1:6379, got "http://:***@10.0.0.5:6379/"',
+    ));
+  it('redis without a host', () =>
+    refuses({ strategies: 'queue', redis: 'redis:///0' }, '--redis', '--redis must be a redis:// or rediss:// (TLS) URL with a host, such as redis://127.0.0.1:6379, got "redis:///0"'));
   it('threads per worker', () => refuses({ threadsPerWorker: 'two' }, '--threads-per-worker', '--threads-per-worker must be a whole number from 1 to 1024, got "two"'));
   it('duration and requests exclude each other', () =>
     refuses({ duration: '5s', requests: '10' }, '--duration', '--duration and --requests exclude each other: a measurement lasts a time or counts requests'));

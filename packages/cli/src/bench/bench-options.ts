@@ -1,8 +1,11 @@
 import { InvalidOptionError } from '@yolokit/core';
 import { BACKEND_NAMES, type BackendName } from '../image-predictor.js';
 
-/** What `yolokit bench --strategies` can measure. `auto` is `createPredictor({ strategy: 'auto' })`. */
-export const BENCH_STRATEGIES = ['locked', 'threads', 'processes', 'auto'] as const;
+/**
+ * What `yolokit bench --strategies` can measure. `auto` is `createPredictor({ strategy: 'auto' })`; `queue` is
+ * `createQueuePredictor` of `@yolokit/queue` served by `yolokit worker` processes the bench starts.
+ */
+export const BENCH_STRATEGIES = ['locked', 'threads', 'processes', 'auto', 'queue'] as const;
 export type BenchStrategy = (typeof BENCH_STRATEGIES)[number];
 
 /** The flags of `yolokit bench` as commander hands them over (strings, before parsing). */
@@ -22,6 +25,7 @@ export interface BenchFlags {
   readonly json?: string;
   readonly markdown?: string;
   readonly progress?: boolean;
+  readonly redis?: string;
 }
 
 /** `yolokit bench`'s flags, parsed and checked. */
@@ -33,7 +37,8 @@ export interface BenchOptions {
   readonly strategies: readonly BenchStrategy[];
   /** Requests kept in flight, one measurement per value. */
   readonly concurrency: readonly number[];
-  readonly workers: number | undefined;
+  /** Worker counts of `threads`/`processes`/`queue`, one setup each (in the order given, duplicates removed). */
+  readonly workers: readonly number[] | undefined;
   readonly threadsPerWorker: number | undefined;
   /** Each measurement lasts this long (requests issued until then, the last ones awaited)... */
   readonly durationMs: number | undefined;
@@ -46,6 +51,11 @@ export interface BenchOptions {
   readonly json: string | undefined;
   readonly markdown: string | undefined;
   readonly progress: boolean;
+  /**
+   * The Redis of `queue` (`redis://` or `rediss://` URL); `undefined` with `queue` listed: a private
+   * `redis-server` started for the run. Only set when `queue` is listed.
+   */
+  readonly redis: string | undefined;
 }
 
 /** Defaults of `yolokit bench`. */
@@ -73,7 +83,7 @@ export function benchOptionsFromFlags(flags: BenchFlags): BenchOptions {
   }
   const concurrency =
     flags.concurrency === undefined ? BENCH_DEFAULTS.concurrency : listFlag(flags.concurrency, '--concurrency').map((value) => positiveInteger(value, '--concurrency', 10_000));
-  const workers = flags.workers === undefined ? undefined : positiveInteger(flags.workers, '--workers', 1024);
+  const workers = flags.workers === undefined ? undefined : [...new Set(listFlag(flags.workers, '--workers').map((value) => positiveInteger(value, '--workers', 1024)))];
   const threadsPerWorker = flags.threadsPerWorker === undefined ? undefined : positiveInteger(flags.threadsPerWorker, '--threads-per-worker', 1024);
   if (flags.duration !== undefined && flags.requests !== undefined) {
     throw new InvalidOptionError('--duration', '--duration and --requests exclude each other: a measurement lasts a time or counts requests');
@@ -86,6 +96,7 @@ export function benchOptionsFromFlags(flags: BenchFlags): BenchOptions {
     throw new InvalidOptionError('--images', '--images needs image files, folders or globs, such as: --images coco/images/ bus.jpg');
   }
   if (!flags.model) throw new InvalidOptionError('--model', 'yolokit bench needs a model: --model <file.onnx>');
+  const redis = flags.redis === undefined ? undefined : redisUrl(flags.redis, strategies);
   if (flags.json !== undefined && flags.json === flags.markdown) {
     throw new InvalidOptionError('--markdown', `--json and --markdown name the same file ${JSON.stringify(flags.json)}`);
   }
@@ -105,7 +116,26 @@ export function benchOptionsFromFlags(flags: BenchFlags): BenchOptions {
     json: flags.json,
     markdown: flags.markdown,
     progress: flags.progress !== false,
+    redis,
   };
+}
+
+/** `--redis`: a `redis://` or `rediss://` URL, and only with `queue` among the strategies. */
+function redisUrl(text: string, strategies: readonly string[]): string {
+  if (!strategies.includes('queue')) {
+    throw new InvalidOptionError('--redis', `--redis is the Redis of --strategies queue, which is not listed (--strategies ${strategies.join(',')})`);
+  }
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new InvalidOptionError('--redis', `--redis must be a Redis URL such as redis://127.0.0.1:6379 (redis://[user:password@]host:port[/db], rediss:// for TLS), got ${JSON.stringify(text)}`);
+  }
+  if ((url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '') {
+    if (url.password) url.password = '***';
+    throw new InvalidOptionError('--redis', `--redis must be a redis:// or rediss:// (TLS) URL with a host, such as redis://127.0.0.1:6379, got ${JSON.stringify(url.href)}`);
+  }
+  return text;
 }
 
 /**

@@ -12,8 +12,16 @@ describe('planSetups', () => {
       'processes 2×1',
       'auto',
     ]);
-    expect(labels(planSetups({ strategies: ['locked', 'threads'], workers: 1, threadsPerWorker: undefined, sweep: false }, 4))).toEqual(['locked 1×4', 'threads 1×4']);
+    expect(labels(planSetups({ strategies: ['locked', 'threads'], workers: [1], threadsPerWorker: undefined, sweep: false }, 4))).toEqual(['locked 1×4', 'threads 1×4']);
     expect(labels(planSetups({ strategies: ['locked', 'processes'], workers: undefined, threadsPerWorker: 2, sweep: false }, 4))).toEqual(['locked 1×2', 'processes 2×2']);
+  });
+
+  it('queue: yolokit worker processes, planned as processes are; a --workers list is one setup per count', () => {
+    expect(labels(planSetups({ strategies: ['queue', 'processes'], workers: undefined, threadsPerWorker: undefined, sweep: false }, 2))).toEqual(['queue 2×1', 'processes 2×1']);
+    // More worker processes than cores is allowed without --sweep: what a queue on a shared machine may run.
+    expect(labels(planSetups({ strategies: ['queue', 'locked'], workers: [1, 2, 3], threadsPerWorker: 1, sweep: false }, 2))).toEqual(['queue 1×1', 'queue 2×1', 'queue 3×1', 'locked 1×1']);
+    expect(labels(planSetups({ strategies: ['queue'], workers: [1, 3], threadsPerWorker: undefined, sweep: false }, 2))).toEqual(['queue 1×2', 'queue 3×1']);
+    expect(labels(planSetups({ strategies: ['queue'], workers: undefined, threadsPerWorker: undefined, sweep: true }, 2))).toEqual(['queue 2×1', 'queue 1×2', 'queue 1×1']);
   });
 
   it('with --sweep: every split that fits the cores', () => {
@@ -31,10 +39,11 @@ describe('planSetups', () => {
   });
 
   it('--workers and --threads-per-worker narrow the sweep', () => {
-    expect(labels(planSetups({ strategies: ['processes'], workers: 2, threadsPerWorker: undefined, sweep: true }, 4))).toEqual(['processes 2×2', 'processes 2×1']);
-    expect(() => planSetups({ strategies: ['threads'], workers: 3, threadsPerWorker: 2, sweep: true }, 4)).toThrow(InvalidOptionError);
-    expect(() => planSetups({ strategies: ['threads'], workers: 3, threadsPerWorker: 2, sweep: true }, 4)).toThrow(
-      "--sweep measures setups that fit this machine's 4 cores; --workers 3 × --threads-per-worker 2 leaves none",
+    expect(labels(planSetups({ strategies: ['processes'], workers: [2], threadsPerWorker: undefined, sweep: true }, 4))).toEqual(['processes 2×2', 'processes 2×1']);
+    expect(labels(planSetups({ strategies: ['queue'], workers: [1, 4], threadsPerWorker: 1, sweep: true }, 4))).toEqual(['queue 4×1', 'queue 1×1']);
+    expect(() => planSetups({ strategies: ['threads'], workers: [3], threadsPerWorker: 2, sweep: true }, 4)).toThrow(InvalidOptionError);
+    expect(() => planSetups({ strategies: ['threads'], workers: [3, 4], threadsPerWorker: 2, sweep: true }, 4)).toThrow(
+      "--sweep measures setups that fit this machine's 4 cores; --workers 3,4 × --threads-per-worker 2 leaves none",
     );
   });
 });

@@ -104,6 +104,9 @@ function header(json: BenchJson): string[] {
     `yolokit bench: ${json.model.path} (${json.model.runtime}, input ${json.model.inputSize.join('x')}), ${json.images.count} images`,
     `${m.cpu.model} × ${m.cpu.cores}, ${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB, ${m.os.distribution ?? m.os.platform} ${m.os.release}, Node ${m.node}`,
     `${settings.rounds} rounds of ${limit} per configuration, medians; load average ${fixed(json.environment.loadAverage.start, 2)} at start, ${fixed(json.environment.loadAverage.end, 2)} at end; ${fixed(json.environment.wallSeconds, 0)} s in all`,
+    ...(settings.redis === undefined
+      ? []
+      : [`queue: yolokit worker processes on this machine (N×K: N processes, one instance of K threads each), through ${settings.redis === 'private' ? 'a private redis-server on this machine' : `Redis at ${settings.redis}`} (not counted in memory or CPU)`]),
   ];
 }
 

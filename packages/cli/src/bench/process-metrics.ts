@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { arch, availableParallelism, cpus, platform, release, totalmem, version } from 'node:os';
 
 /**
@@ -77,6 +77,40 @@ export function cpuSeconds(pids: readonly number[]): number {
     }
   }
   return total;
+}
+
+/**
+ * `pids` and every process descending from them (children, grandchildren, ...), from the parent ids in
+ * `/proc/<pid>/stat`; `pids` alone without `/proc`. For processes the bench starts itself (`yolokit worker`),
+ * whose own children (a `processes` pool) it does not know.
+ */
+export function withDescendants(pids: readonly number[]): number[] {
+  const children = new Map<number, number[]>();
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [...pids];
+  }
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // After the command name (which may hold spaces and parentheses): state, then the parent's pid.
+      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
+    } catch {
+      // Gone since the listing.
+    }
+  }
+  const all = new Set<number>();
+  const visit = (pid: number): void => {
+    if (all.has(pid)) return;
+    all.add(pid);
+    for (const child of children.get(pid) ?? []) visit(child);
+  };
+  for (const pid of pids) visit(pid);
+  return [...all];
 }
 
 function statusField(pid: number | 'self', field: string): number | undefined {

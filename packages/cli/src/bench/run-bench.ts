@@ -4,22 +4,32 @@ import { createRequire } from 'node:module';
 import { availableParallelism, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import type { AutoChoice, ModelSpec, Predictor } from '@yolokit/concurrency';
-import { type Float32Tensor, InvalidOptionError, type ModelInfo, pixelsToTensor, SharpImageDecoder } from '@yolokit/core';
+import { type Float32Tensor, InvalidOptionError, type ModelInfo, pixelsToTensor, type Result, SharpImageDecoder } from '@yolokit/core';
 import { CliError } from '../cli-error.js';
 import { expandSources } from '../expand-sources.js';
 import { type BackendName, resolveModelPath } from '../image-predictor.js';
 import type { CliIo } from '../run-predict.js';
+import { BareRunPool } from './bare-run-pool.js';
 import { type BenchInput, buildBenchJson, type MeasuredBareRun, type MeasuredConfiguration, type RoundRecord } from './bench-aggregate.js';
 import type { BenchJson } from './bench-json.js';
 import type { BenchOptions } from './bench-options.js';
 import { type BenchSetup, type Parallelism, planSetups, setupLabel } from './bench-plan.js';
 import { type BenchProgress, createBenchProgress } from './bench-progress.js';
 import { renderMarkdown, renderText } from './bench-render.js';
-import { BareRunPool } from './bare-run-pool.js';
 import { driveLoad, EVENT_LOOP_RESOLUTION_MS, type LoadSample, type MeasureLimit, withSystemMetrics } from './measure.js';
+import { benchRedisPlan, findRedisServer, type PrivateRedis, startPrivateRedis } from './private-redis.js';
 import { machineInfo } from './process-metrics.js';
+import { BENCH_QUEUE_PREFIX, importQueue, openQueueSetup, yolokitBin } from './queue-setup.js';
 
 type Concurrency = typeof import('@yolokit/concurrency');
+
+/** What the `queue` setups need: `@yolokit/queue`, a Redis, the bin the workers run, a name for this run's queues. */
+interface QueueContext {
+  readonly module: typeof import('@yolokit/queue');
+  readonly redis: string;
+  readonly bin: string;
+  readonly runId: string;
+}
 
 /** The backends of `--backend`, as module specifiers worker threads and processes import by themselves. */
 const BACKEND_MODULES: Readonly<Record<BackendName, { module: string; export: string }>> = {
@@ -59,6 +69,10 @@ export async function runBench(options: BenchOptions, partialIo: Partial<CliIo> 
   const cores = availableParallelism();
   const setups = planSetups(options, cores);
   const spec: ModelSpec = { backend: BACKEND_MODULES[options.backend], model: modelPath };
+  // Checked before anything is loaded: the queue's module, its Redis and the bin its workers run.
+  const queuePlan = options.strategies.includes('queue')
+    ? { module: await importQueue(), bin: yolokitBin(), redis: benchRedisPlan(options.redis, options.redis === undefined ? findRedisServer() : undefined) }
+    : undefined;
   const { info, tensor } = await probe(concurrency, spec, images[0]);
 
   const parallelisms = uniqueParallelisms([
@@ -79,6 +93,8 @@ export async function runBench(options: BenchOptions, partialIo: Partial<CliIo> 
     io.stderr.write(`bench: ${perRound * options.rounds} measurements (${perRound} per round × ${options.rounds} rounds) of ${each} each, on ${images.length} images, ${cores} cores\n`);
   }
   const progress = await createBenchProgress(io.stderr, perRound * options.rounds, options.progress);
+  let privateRedis: PrivateRedis | undefined;
+  let queue: QueueContext | undefined;
 
   const single: RoundRecord[] = [];
   const bare = new Map<string, RoundRecord[]>(parallelisms.map((p) => [keyOf(p), []]));
@@ -92,6 +108,19 @@ export async function runBench(options: BenchOptions, partialIo: Partial<CliIo> 
   };
 
   try {
+    if (queuePlan) {
+      let redis: string;
+      if (queuePlan.redis.kind === 'private') {
+        privateRedis = await startPrivateRedis(queuePlan.redis.binary);
+        redis = privateRedis.url;
+        progress.note(`queue: a private redis-server on ${redis} (pid ${privateRedis.pid}), stopped at the end`);
+      } else {
+        redis = queuePlan.redis.url;
+      }
+      queue = { module: queuePlan.module, redis, bin: queuePlan.bin, runId: `${process.pid}-${Date.now().toString(36)}` };
+      // Fail before measuring anything when Redis cannot be reached (QueueConnectionError, BACKEND_UNAVAILABLE).
+      await (await queue.module.createQueuePredictor({ queue: `yolokit-bench-${queue.runId}-check`, redis, prefix: BENCH_QUEUE_PREFIX })).close();
+    }
     for (let round = 0; round < options.rounds; round++) {
       for (let i = 0; i < units.length; i++) {
         const unit = units[(i + round) % units.length];
@@ -112,6 +141,7 @@ export async function runBench(options: BenchOptions, partialIo: Partial<CliIo> 
             concurrency,
             spec,
             setup: unit.setup,
+            queue: queue && { ...queue, name: `${queue.runId}-r${round + 1}-s${unit.index + 1}`, backend: options.backend, model: modelPath },
             images,
             levels: rotate(options.concurrency, round),
             warmupOf,
@@ -136,6 +166,7 @@ export async function runBench(options: BenchOptions, partialIo: Partial<CliIo> 
     }
   } finally {
     progress.stop();
+    await privateRedis?.stop();
   }
 
   const configurations: MeasuredConfiguration[] = [];
@@ -179,8 +210,9 @@ export async function runBench(options: BenchOptions, partialIo: Partial<CliIo> 
       durationMs: options.durationMs ?? null,
       warmup: options.warmup ?? null,
       eventLoopResolutionMs: EVENT_LOOP_RESOLUTION_MS,
+      ...(queuePlan ? { redis: queuePlan.redis.kind === 'private' ? 'private' : redactUrl(queuePlan.redis.url) } : {}),
     },
-    machine: machineInfo(await runtimeVersions(info)),
+    machine: machineInfo(await runtimeVersions(info, queuePlan ? ['@yolokit/queue'] : [])),
     environment: { loadAverage: { start: loadAtStart, end: loadavg()[0] }, wallSeconds: Math.round((performance.now() - startedAt) / 100) / 10 },
     cores,
     singleThread: { strategy: 'single', concurrency: 1, workers: 1, threadsPerWorker: 1, records: single },
@@ -268,6 +300,8 @@ async function measureSetup(config: {
   concurrency: Concurrency;
   spec: ModelSpec;
   setup: BenchSetup;
+  /** For `queue`: where and under which name its workers serve. */
+  queue: (QueueContext & { name: string; backend: BackendName; model: string }) | undefined;
   images: readonly string[];
   levels: readonly number[];
   warmupOf: (workers: number) => number;
@@ -280,35 +314,56 @@ async function measureSetup(config: {
 }): Promise<void> {
   const { concurrency, spec, images, round, progress } = config;
   let setup = config.setup;
-  let predictor: Predictor;
-  if (setup.strategy === 'auto') {
-    let choice: AutoChoice | undefined;
-    const t0 = performance.now();
-    predictor = await concurrency.createPredictor({
-      strategy: 'auto',
-      model: spec,
-      maxQueue: Number.POSITIVE_INFINITY,
-      auto: { images, onChoice: (c) => (choice = c) },
-    });
-    if (!choice) throw new Error('strategy auto reported no choice');
-    config.onChoice(choice, performance.now() - t0);
-    setup = { strategy: 'auto', workers: choice.workers, threadsPerWorker: choice.threadsPerWorker };
-  } else {
-    predictor = await concurrency.createPredictor({
-      strategy: setup.strategy,
-      model: spec,
-      maxQueue: Number.POSITIVE_INFINITY,
-      ...(setup.strategy === 'locked' ? {} : { workers: setup.workers }),
+  let opened: { predict: (image: string) => Promise<Result>; pids: () => number[]; close: () => Promise<void> };
+  if (setup.strategy === 'queue') {
+    if (!config.queue) throw new Error('strategy queue without its Redis');
+    const queue = await openQueueSetup({
+      queueModule: config.queue.module,
+      redis: config.queue.redis,
+      queue: `yolokit-bench-${config.queue.name}`,
+      workers: setup.workers,
       threadsPerWorker: setup.threadsPerWorker,
+      model: config.queue.model,
+      backend: config.queue.backend,
+      bin: config.queue.bin,
     });
+    progress.note(`round ${round + 1}/${config.rounds} ${setupLabel(setup)}: ${queue.workerPids.length} yolokit worker process${queue.workerPids.length === 1 ? '' : 'es'} ready on queue ${queue.queue} (pids ${queue.workerPids.join(', ')})`);
+    opened = queue;
+  } else {
+    let predictor: Predictor;
+    if (setup.strategy === 'auto') {
+      let choice: AutoChoice | undefined;
+      const t0 = performance.now();
+      predictor = await concurrency.createPredictor({
+        strategy: 'auto',
+        model: spec,
+        maxQueue: Number.POSITIVE_INFINITY,
+        auto: { images, onChoice: (c) => (choice = c) },
+      });
+      if (!choice) throw new Error('strategy auto reported no choice');
+      config.onChoice(choice, performance.now() - t0);
+      setup = { strategy: 'auto', workers: choice.workers, threadsPerWorker: choice.threadsPerWorker };
+    } else {
+      predictor = await concurrency.createPredictor({
+        strategy: setup.strategy,
+        model: spec,
+        maxQueue: Number.POSITIVE_INFINITY,
+        ...(setup.strategy === 'locked' ? {} : { workers: setup.workers }),
+        threadsPerWorker: setup.threadsPerWorker,
+      });
+    }
+    opened = {
+      predict: (image) => predictor.predict(image),
+      pids: () =>
+        predictor
+          .stats()
+          .workers.filter((worker) => worker.kind === 'process')
+          .map((worker) => worker.id),
+      close: () => predictor.close(),
+    };
   }
   try {
-    const predict = (image: string) => predictor.predict(image);
-    const pids = (): number[] =>
-      predictor
-        .stats()
-        .workers.filter((worker) => worker.kind === 'process')
-        .map((worker) => worker.id);
+    const { predict, pids } = opened;
     const warmup = config.warmupOf(setup.workers);
     if (warmup > 0) await driveLoad(predict, images, Math.max(1, setup.workers), { requests: warmup });
     for (const level of config.levels) {
@@ -317,7 +372,7 @@ async function measureSetup(config: {
       config.onRecord(setup, level, recordOf(round, value, system));
     }
   } finally {
-    await predictor.close();
+    await opened.close();
   }
 }
 
@@ -362,17 +417,18 @@ function commandOf(options: BenchOptions): string {
     `--images ${options.images.join(' ')}`,
     `--strategies ${options.strategies.join(',')}`,
     `--concurrency ${options.concurrency.join(',')}`,
-    ...(options.workers !== undefined ? [`--workers ${options.workers}`] : []),
+    ...(options.workers !== undefined ? [`--workers ${options.workers.join(',')}`] : []),
     ...(options.threadsPerWorker !== undefined ? [`--threads-per-worker ${options.threadsPerWorker}`] : []),
     options.requests !== undefined ? `--requests ${options.requests}` : `--duration ${(options.durationMs ?? 0) / 1000}s`,
     `--rounds ${options.rounds}`,
     ...(options.warmup !== undefined ? [`--warmup ${options.warmup}`] : []),
     ...(options.sweep ? ['--sweep'] : []),
+    ...(options.redis !== undefined ? [`--redis ${redactUrl(options.redis)}`] : []),
   ];
   return parts.join(' ');
 }
 
-async function runtimeVersions(info: ModelInfo): Promise<Record<string, string>> {
+async function runtimeVersions(info: ModelInfo, more: readonly string[]): Promise<Record<string, string>> {
   const versions: Record<string, string> = { model: info.runtime };
   try {
     const sharp = ((await import('sharp')) as { default: { versions: Record<string, string | undefined> } }).default;
@@ -382,7 +438,7 @@ async function runtimeVersions(info: ModelInfo): Promise<Record<string, string>>
     // sharp is a dependency; without it predictions would have failed already.
   }
   const require = createRequire(import.meta.url);
-  for (const name of ['@yolokit/cli', '@yolokit/core', '@yolokit/concurrency']) {
+  for (const name of ['@yolokit/cli', '@yolokit/core', '@yolokit/concurrency', ...more]) {
     try {
       versions[name] = (JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { version: string }).version;
     } catch {
@@ -390,6 +446,17 @@ async function runtimeVersions(info: ModelInfo): Promise<Record<string, string>>
     }
   }
   return versions;
+}
+
+/** A Redis URL without its password, for the command line recorded in the JSON. */
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.href.replace(/\/$/, '');
+  } catch {
+    return url;
+  }
 }
 
 function outputFailed(flag: string, file: string, error: unknown): never {
