@@ -55,7 +55,8 @@ export class CanvasImageDecoder implements ImageDecoder {
       throw new ImageDecodeError(where, `unsupported image input ${where}: give a URL, encoded bytes, an ImageData or raw pixels`);
     }
     try {
-      const bitmap = await createImageBitmap(blob);
+      // Embedded ICC profiles are not applied, as in Node (see SharpImageDecoder): Ultralytics reads with cv2.imread.
+      const bitmap = await createImageBitmap(blob, { colorSpaceConversion: 'none' });
       try {
         const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
         const context = canvas.getContext('2d', { willReadFrequently: true });

@@ -1,0 +1,56 @@
+import sharp from 'sharp';
+import { describe, expect, it } from 'vitest';
+import { SharpImageDecoder } from './sharp-image-decoder.js';
+
+/** A 64×48 gradient with saturated corners, where a colour-profile transform shows most. */
+function gradient(): Buffer {
+  const width = 64;
+  const height = 48;
+  const data = Buffer.alloc(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 3;
+      data[i] = Math.round((255 * x) / (width - 1));
+      data[i + 1] = Math.round((255 * y) / (height - 1));
+      data[i + 2] = 255 - data[i];
+    }
+  }
+  return data;
+}
+
+/** The JPEG without its ICC_PROFILE APP2 segments: the same compressed pixels, untagged. */
+function stripIcc(jpeg: Uint8Array): Uint8Array {
+  const kept: Uint8Array[] = [jpeg.subarray(0, 2)];
+  let at = 2;
+  while (at + 4 <= jpeg.length && jpeg[at] === 0xff && jpeg[at + 1] !== 0xda) {
+    const length = (jpeg[at + 2] << 8) | jpeg[at + 3];
+    const segment = jpeg.subarray(at, at + 2 + length);
+    const isIcc = jpeg[at + 1] === 0xe2 && Buffer.from(segment.subarray(4, 15)).toString('latin1') === 'ICC_PROFILE';
+    if (!isIcc) kept.push(segment);
+    at += 2 + length;
+  }
+  kept.push(jpeg.subarray(at));
+  return Buffer.concat(kept);
+}
+
+describe('SharpImageDecoder', () => {
+  it('does not apply an embedded ICC profile, as OpenCV imread (Ultralytics) does not: tagged and untagged JPEGs give the same pixels', async () => {
+    const tagged = await sharp(gradient(), { raw: { width: 64, height: 48, channels: 3 } }).withIccProfile('p3').jpeg({ quality: 95 }).toBuffer();
+    expect((await sharp(tagged).metadata()).icc).toBeDefined();
+    const untagged = stripIcc(tagged);
+    expect((await sharp(untagged).metadata()).icc).toBeUndefined();
+    expect(untagged.length).toBeLessThan(tagged.length);
+
+    const decoder = new SharpImageDecoder();
+    const a = await decoder.letterbox(tagged, { width: 64, height: 64 });
+    const b = await decoder.letterbox(untagged, { width: 64, height: 64 });
+    expect(Buffer.from(a.pixels).equals(Buffer.from(b.pixels))).toBe(true);
+
+    // What applying the profile would have done: the test above can fail.
+    const managed = await sharp(tagged).raw().toBuffer();
+    const raw = await sharp(untagged).raw().toBuffer();
+    let largest = 0;
+    for (let i = 0; i < raw.length; i++) largest = Math.max(largest, Math.abs(managed[i] - raw[i]));
+    expect(largest).toBeGreaterThan(10);
+  });
+});
