@@ -57,6 +57,13 @@ const INSTALL_NOTES: Partial<Record<TfjsRuntime, string>> = {
   webgpu: ' and import it in your bundle',
 };
 
+/** The likely cause when TF.js' setBackend returns false, which is all it says (the reason goes to console.warn). */
+const INIT_FAILURE_HINTS: Partial<Record<TfjsRuntime, string>> = {
+  wasm: '; are its .wasm files where options.wasmPaths says?',
+  // TF.js warns "WebGL is not supported on this device": turned off, or no GPU and no software rasterizer.
+  webgl: '; is WebGL turned off or unavailable in this browser?',
+};
+
 /** The order `'auto'` tries runtimes in, per platform. */
 export const AUTO_ORDER: Readonly<Record<Platform['kind'], readonly TfjsRuntime[]>> = {
   node: ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'],
@@ -196,7 +203,7 @@ async function activate(runtime: TfjsRuntime, options: ResolvedTfjsBackendOption
   if (listenersBefore) removeEmscriptenListeners(listenersBefore);
   if (!initialised) {
     // TF.js catches the underlying error, logs it with console.warn and returns false.
-    const hint = runtime === 'wasm' ? '; are its .wasm files where options.wasmPaths says?' : '';
+    const hint = INIT_FAILURE_HINTS[runtime] ?? '';
     throw new RuntimeUnavailable(runtime, false, `the '${spec.tfBackend}' backend failed to initialise (TF.js logged why with console.warn${hint})`);
   }
 }

@@ -1,0 +1,435 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, extname, join, normalize, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { tfjs } from '@yolokit/backend-tfjs';
+import { createModel, type DetectionJSON, type ResultJSON } from '@yolokit/core';
+import { build } from 'esbuild';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeWithFixtures, fixturePath } from './support/fixtures.js';
+
+/**
+ * @yolokit/backend-tfjs in a real headless Chromium: a small page script importing the browser entries of
+ * @yolokit/core (dist/index.browser.js) and @yolokit/backend-tfjs (dist/browser.js) is bundled here with esbuild
+ * for the browser, served on a loopback port with the COCO YOLOv8n TF.js export, bus.jpg and TF.js' .wasm files,
+ * and run once per runtime (wasm, webgl). What the page reports (model.info.runtime, TF.js' active backend, the
+ * result's JSON) is checked here, and the wasm boxes are compared with the Node pipeline's on the same model.
+ */
+
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const isCI = process.env.CI === 'true' || process.env.CI === '1';
+const MODEL = 'models/yolov8n_coco_web_model';
+const IMAGE = 'images/bus.jpg';
+const FIXTURES = [`${MODEL}/model.json`, `${MODEL}/metadata.yaml`, IMAGE];
+const PAGE_TIMEOUT = 180_000;
+
+/**
+ * The flags of docs-demo.test.ts (no sandbox as root, no GPU, no calls home). With --disable-gpu, Chromium still
+ * offers WebGL through SwiftShader (ANGLE on its software Vulkan) on this machine; the last two flags ask for it
+ * explicitly, so that WebGL stays available where a build would otherwise not fall back to it.
+ */
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--use-angle=swiftshader',
+  '--enable-unsafe-swiftshader',
+];
+
+/**
+ * Box comparison with the Node pipeline (sharp's letterbox) against the browser's (letterboxPixels, OpenCV-style
+ * bilinear in JavaScript): same model, same TF.js wasm kernels, slightly different input pixels. Measured on
+ * bus.jpg (TF.js 4.22.0, Chromium 156): the worst same-class IoU of a box with confidence >= 0.4 was 0.983, the
+ * person at the right edge, whose top edge moves 6 px (374.7 vs 381.0); confidences differ by up to 0.021 (the
+ * half-hidden person at the left edge: 0.416 vs 0.395). webgl (SwiftShader) gave the wasm boxes to 0.1 px. 0.95
+ * leaves margin over that; a wrong scale or padding offset when mapping boxes back lands far below it.
+ */
+const MIN_IOU = 0.95;
+const MIN_CONFIDENCE = 0.4;
+
+/** The page script, bundled at test time. Its report is put on `window.__result`. */
+const PAGE_ENTRY = `
+import '@tensorflow/tfjs-backend-webgl';
+import { getBackend } from '@tensorflow/tfjs-core';
+import { tfjs } from '@yolokit/backend-tfjs';
+import { BackendUnavailableError, createModel, YoloError } from '@yolokit/core';
+
+// TF.js' webgl backend draws on an OffscreenCanvas where there is one, else on a <canvas>; Chromium's
+// --disable-webgl turns off only the latter, so both are probed.
+function probeWebgl() {
+  const canvases = [() => document.createElement('canvas')];
+  if (typeof OffscreenCanvas !== 'undefined') canvases.unshift(() => new OffscreenCanvas(1, 1));
+  for (const create of canvases) {
+    for (const kind of ['webgl2', 'webgl']) {
+      const gl = create().getContext(kind);
+      if (!gl) continue;
+      const info = gl.getExtension('WEBGL_debug_renderer_info');
+      return { available: true, renderer: String(gl.getParameter(info ? info.UNMASKED_RENDERER_WEBGL : gl.RENDERER)) };
+    }
+  }
+  return { available: false, renderer: null };
+}
+
+async function main() {
+  const runtime = new URL(location.href).searchParams.get('runtime');
+  const webgl = probeWebgl();
+  try {
+    const backend = tfjs({ runtime, wasmPaths: location.origin + '/tfjs-wasm/' });
+    const model = await createModel({ backend, model: '/models/yolov8n_coco_web_model/' });
+    try {
+      const result = await model.predict('/images/bus.jpg', { conf: 0.25 });
+      return { ok: true, webgl, runtime: model.info.runtime, backend: model.info.backend, tfBackend: getBackend(), result: result.toJSON() };
+    } finally {
+      await model.dispose();
+    }
+  } catch (error) {
+    return {
+      ok: false,
+      webgl,
+      error: {
+        name: error?.name,
+        message: error?.message ?? String(error),
+        code: error?.code,
+        available: error?.available,
+        isYoloError: YoloError.isInstance(error),
+        isBackendUnavailable: error instanceof BackendUnavailableError,
+      },
+    };
+  }
+}
+
+main().then(
+  (report) => { window.__result = report; },
+  (error) => { window.__result = { ok: false, error: { message: String(error) } }; },
+);
+`;
+
+const PAGE_HTML = `<!doctype html>
+<html><head><meta charset="utf-8"><title>yolokit tfjs</title></head>
+<body><script type="module" src="/app.js"></script></body></html>`;
+
+interface PageReport {
+  ok: boolean;
+  webgl?: { available: boolean; renderer: string | null };
+  runtime?: string;
+  backend?: string;
+  tfBackend?: string;
+  result?: ResultJSON;
+  error?: { name?: string; message: string; code?: string; available?: string[]; isYoloError?: boolean; isBackendUnavailable?: boolean };
+}
+
+interface PageRun {
+  report: PageReport;
+  /** Console errors and uncaught page errors, for failure messages. */
+  errors: string[];
+  requests: string[];
+  foreignRequests: string[];
+  failedResponses: string[];
+}
+
+/** Skips (with a message) where Chromium is missing, except under CI, where that fails. */
+function describeWithBrowser(name: string, body: () => void): void {
+  if (existsSync(chromiumPath)) {
+    describeWithFixtures(name, FIXTURES, body);
+    return;
+  }
+  const message = `missing Chromium at ${chromiumPath} (apt-get install chromium, or set CHROMIUM_PATH)`;
+  if (isCI) {
+    describe(name, () => {
+      it('has Chromium', () => {
+        throw new Error(`${message} (CI must install Chromium: see .ci/run)`);
+      });
+    });
+  } else {
+    console.warn(`[yolokit tests] skipping "${name}": ${message}`);
+    describe.skip(`${name} (skipped: ${message})`, body);
+  }
+}
+
+const CONTENT_TYPES: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  '.jpg': 'image/jpeg',
+  '.yaml': 'text/yaml',
+  '.bin': 'application/octet-stream',
+};
+
+/** Serves the page, the bundle, the model folder, the photo and the .wasm files, as a plain static host would. */
+async function serve(routes: Readonly<Record<string, string>>, page: string): Promise<{ server: Server; origin: string; requests: string[] }> {
+  const requests: string[] = [];
+  const server = createServer(async (request, response) => {
+    const path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
+    requests.push(path);
+    if (path === '/') {
+      response.writeHead(200, { 'Content-Type': CONTENT_TYPES['.html'] }).end(page);
+      return;
+    }
+    if (path === '/favicon.ico') {
+      // Chromium asks for one on its own; a 404 would show up as a console error of the page.
+      response.writeHead(204).end();
+      return;
+    }
+    const prefix = Object.keys(routes).find((route) => path.startsWith(route));
+    const root = prefix === undefined ? undefined : routes[prefix];
+    const file = prefix === undefined || root === undefined ? undefined : normalize(join(root, path.slice(prefix.length)));
+    if (file === undefined || root === undefined || (file !== root && !file.startsWith(root + sep))) {
+      response.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
+      return;
+    }
+    try {
+      const body = await readFile(file);
+      response.writeHead(200, { 'Content-Type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream' }).end(body);
+    } catch {
+      response.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
+    }
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as AddressInfo;
+  return { server, origin: `http://127.0.0.1:${port}`, requests };
+}
+
+function iou(a: readonly number[], b: readonly number[]): number {
+  const width = Math.max(0, Math.min(a[2], b[2]) - Math.max(a[0], b[0]));
+  const height = Math.max(0, Math.min(a[3], b[3]) - Math.max(a[1], b[1]));
+  const intersection = width * height;
+  const union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - intersection;
+  return union > 0 ? intersection / union : 0;
+}
+
+/** For each detection of `from` with confidence >= MIN_CONFIDENCE, the best same-class IoU among `to`. */
+function bestMatches(from: readonly DetectionJSON[], to: readonly DetectionJSON[]): { detection: DetectionJSON; iou: number }[] {
+  return from
+    .filter((d) => d.confidence >= MIN_CONFIDENCE)
+    .map((detection) => ({
+      detection,
+      iou: Math.max(0, ...to.filter((other) => other.classId === detection.classId).map((other) => iou(detection.box, other.box))),
+    }));
+}
+
+function describeDetections(detections: readonly DetectionJSON[]): string {
+  return detections.map((d) => `${d.className} ${d.confidence.toFixed(3)} [${d.box.map((v) => v.toFixed(1)).join(', ')}]`).join('; ');
+}
+
+/** What every runtime that ran must show on bus.jpg. */
+function expectBusDetections(run: PageRun, runtime: string): ResultJSON {
+  const { report } = run;
+  expect(report.ok, `page error: ${JSON.stringify(report.error)}\npage console errors:\n${run.errors.join('\n')}`).toBe(true);
+  expect(report.backend).toBe('tfjs');
+  expect(report.runtime).toMatch(new RegExp(`^tfjs \\d+\\.\\d+\\.\\d+ \\(${runtime}\\)$`));
+  // The runtime named is the one TF.js actually ran on, in the page.
+  expect(report.tfBackend).toBe(runtime);
+  const result = report.result!;
+  expect(result).toMatchObject({ width: 810, height: 1080 });
+  const confident = result.detections.filter((d) => d.confidence >= MIN_CONFIDENCE);
+  const summary = describeDetections(confident);
+  expect(confident.filter((d) => d.className === 'bus').length, summary).toBeGreaterThanOrEqual(1);
+  expect(confident.filter((d) => d.className === 'person').length, summary).toBeGreaterThanOrEqual(3);
+  for (const d of result.detections) {
+    const [x1, y1, x2, y2] = d.box;
+    expect(x1, summary).toBeGreaterThanOrEqual(0);
+    expect(y1, summary).toBeGreaterThanOrEqual(0);
+    expect(x2, summary).toBeLessThanOrEqual(810);
+    expect(y2, summary).toBeLessThanOrEqual(1080);
+    expect(x2 - x1, summary).toBeGreaterThan(1);
+    expect(y2 - y1, summary).toBeGreaterThan(1);
+  }
+  // In original image pixels, not 640x640 input pixels: the bus spans most of the photo's width and lies in
+  // its middle band; persons are tall boxes.
+  const bus = confident.filter((d) => d.className === 'bus').sort((a, b) => b.confidence - a.confidence)[0];
+  expect((bus.box[2] - bus.box[0]) / 810, summary).toBeGreaterThan(0.8);
+  expect(bus.box[3], summary).toBeGreaterThan(640);
+  for (const person of confident.filter((d) => d.className === 'person')) {
+    expect(person.box[3] - person.box[1], summary).toBeGreaterThan(person.box[2] - person.box[0]);
+  }
+  // Offline and complete: everything came from the test's server, nothing failed, nothing threw.
+  expect(run.foreignRequests).toEqual([]);
+  expect(run.failedResponses).toEqual([]);
+  expect(run.errors).toEqual([]);
+  return result;
+}
+
+describeWithBrowser('@yolokit/backend-tfjs in headless Chromium: COCO YOLOv8n web model on bus.jpg', () => {
+  let bundleDir: string;
+  /** The files esbuild bundled into the page script. */
+  let bundledInputs: string[];
+  let site: Awaited<ReturnType<typeof serve>>;
+  let browser: Browser;
+  let nodeResult: ResultJSON;
+
+  /** Opens the page in a fresh browser context (a fresh TF.js) and waits for its report. */
+  async function runPage(runtime: string, on: Browser = browser): Promise<PageRun> {
+    const context = await on.newContext();
+    const page = await context.newPage();
+    const run: PageRun = { report: { ok: false }, errors: [], requests: [], foreignRequests: [], failedResponses: [] };
+    page.on('console', (message) => {
+      if (message.type() === 'error') run.errors.push(`console.error: ${message.text()}`);
+    });
+    page.on('pageerror', (error) => run.errors.push(`pageerror: ${error.message}`));
+    page.on('request', (request) => {
+      const url = request.url();
+      if (url.startsWith(site.origin)) run.requests.push(new URL(url).pathname);
+      else if (!/^(data|blob):/.test(url)) run.foreignRequests.push(url);
+    });
+    page.on('response', (response) => {
+      if (response.status() >= 400) run.failedResponses.push(`${response.status()} ${response.url()}`);
+    });
+    try {
+      await page.goto(`${site.origin}/?runtime=${runtime}`);
+      await page.waitForFunction(() => (window as { __result?: unknown }).__result !== undefined, undefined, { timeout: PAGE_TIMEOUT - 10_000 });
+      run.report = await page.evaluate(() => (window as unknown as { __result: PageReport }).__result);
+    } catch (error) {
+      throw new Error(`the page (runtime ${runtime}) reported nothing: ${(error as Error).message}\npage errors:\n${run.errors.join('\n')}`, {
+        cause: error,
+      });
+    } finally {
+      await context.close();
+    }
+    return run;
+  }
+
+  beforeAll(async () => {
+    const testDir = dirname(fileURLToPath(import.meta.url));
+    bundleDir = await mkdtemp(join(tmpdir(), 'yolokit-browser-tfjs-'));
+    const bundle = await build({
+      stdin: { contents: PAGE_ENTRY, resolveDir: testDir, sourcefile: 'browser-tfjs-page.js', loader: 'js' },
+      bundle: true,
+      platform: 'browser',
+      conditions: ['browser'],
+      format: 'esm',
+      target: 'es2022',
+      outfile: join(bundleDir, 'app.js'),
+      logLevel: 'error',
+      metafile: true,
+    });
+    bundledInputs = Object.keys(bundle.metafile.inputs);
+    const wasmDir = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
+    site = await serve(
+      {
+        '/app.js': join(bundleDir, 'app.js'),
+        '/models/yolov8n_coco_web_model/': fixturePath(MODEL),
+        '/images/': fixturePath('images'),
+        '/tfjs-wasm/': wasmDir,
+      },
+      PAGE_HTML,
+    );
+    browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
+
+    const model = await createModel({ backend: tfjs({ runtime: 'wasm' }), model: fixturePath(MODEL) });
+    try {
+      nodeResult = (await model.predict(fixturePath(IMAGE), { conf: 0.25 })).toJSON();
+    } finally {
+      await model.dispose();
+    }
+  }, PAGE_TIMEOUT);
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((done) => (site ? site.server.close(done) : done(undefined)));
+    if (bundleDir) await rm(bundleDir, { recursive: true, force: true });
+  });
+
+  let wasmResult: ResultJSON | undefined;
+
+  it('the page script is built from the browser entries of @yolokit/core and @yolokit/backend-tfjs', () => {
+    const inputs = bundledInputs.map((input) => input.split(sep).join('/'));
+    expect(inputs.some((input) => input.endsWith('packages/core/dist/index.browser.js')), inputs.join('\n')).toBe(true);
+    expect(inputs.some((input) => input.endsWith('packages/backend-tfjs/dist/browser.js')), inputs.join('\n')).toBe(true);
+    // Not the Node entries, and nothing of sharp or tfjs-node.
+    expect(inputs.filter((input) => /packages\/(core|backend-tfjs)\/dist\/index\.js$|sharp|tfjs-node/.test(input))).toEqual([]);
+  });
+
+  it(
+    "runtime 'wasm': a bus and at least 3 persons, in image pixels, on tfjs (wasm) with the served .wasm files",
+    async () => {
+      const run = await runPage('wasm');
+      wasmResult = expectBusDetections(run, 'wasm');
+      // The .wasm binary came from options.wasmPaths on the test's server.
+      expect(run.requests.filter((path) => path.startsWith('/tfjs-wasm/') && path.endsWith('.wasm')).length).toBeGreaterThanOrEqual(1);
+      console.info(`[browser-tfjs wasm] ${run.report.runtime}: ${describeDetections(wasmResult.detections)}`);
+    },
+    PAGE_TIMEOUT,
+  );
+
+  it(`wasm in the browser and wasm in Node find the same boxes (same class, IoU >= ${MIN_IOU})`, () => {
+    expect(wasmResult, 'the wasm page run above did not produce a result').toBeDefined();
+    const browserDetections = wasmResult!.detections;
+    const forward = bestMatches(browserDetections, nodeResult.detections);
+    const backward = bestMatches(nodeResult.detections, browserDetections);
+    const context = `browser: ${describeDetections(browserDetections)}\nnode: ${describeDetections(nodeResult.detections)}`;
+    // Both sides predicted with conf 0.25, so a box near 0.4 on one side (a person at the left edge scores about
+    // 0.41 in one and 0.39 in the other) still has its counterpart on the other.
+    expect(forward.length, context).toBeGreaterThanOrEqual(4);
+    expect(backward.length, context).toBeGreaterThanOrEqual(4);
+    for (const { detection, iou: best } of [...forward, ...backward]) {
+      expect(best, `${detection.className} ${detection.confidence.toFixed(3)}\n${context}`).toBeGreaterThanOrEqual(MIN_IOU);
+    }
+    const worst = Math.min(...[...forward, ...backward].map((m) => m.iou));
+    console.info(`[browser-tfjs wasm vs node] ${forward.length} boxes >= ${MIN_CONFIDENCE}, worst IoU ${worst.toFixed(4)}`);
+  });
+
+  it(
+    "runtime 'webgl': the same detections where the page has WebGL, else a BACKEND_UNAVAILABLE rejection",
+    async () => {
+      const run = await runPage('webgl');
+      const webgl = run.report.webgl;
+      expect(webgl, `the page did not report whether it has WebGL: ${JSON.stringify(run.report)}`).toBeDefined();
+      if (webgl!.available) {
+        const result = expectBusDetections(run, 'webgl');
+        const matches = bestMatches(result.detections, nodeResult.detections);
+        for (const { detection, iou: best } of matches) {
+          expect(best, `${detection.className} ${detection.confidence.toFixed(3)} vs node: ${describeDetections(nodeResult.detections)}`).toBeGreaterThanOrEqual(MIN_IOU);
+        }
+        const worst = Math.min(...matches.map((m) => m.iou));
+        console.info(
+          `[browser-tfjs webgl on ${webgl!.renderer}] ${run.report.runtime}: ${describeDetections(result.detections)}; worst IoU vs node ${worst.toFixed(4)}`,
+        );
+      } else {
+        expectWebglRejected(run);
+        console.warn('[browser-tfjs webgl] this Chromium has no WebGL: checked that yolokit rejects webgl with BACKEND_UNAVAILABLE');
+      }
+    },
+    PAGE_TIMEOUT,
+  );
+
+  it(
+    "runtime 'webgl' in a Chromium without WebGL: BackendUnavailableError naming webgl and the runtimes available",
+    async () => {
+      // With --disable-gpu, no software rasterizer leaves no WebGL at all (--disable-webgl would still leave it
+      // on OffscreenCanvas, which TF.js uses): the branch above for browsers without WebGL, checked for real.
+      const noWebgl = await chromium.launch({ executablePath: chromiumPath, args: [...CHROMIUM_ARGS, '--disable-software-rasterizer'] });
+      try {
+        const run = await runPage('webgl', noWebgl);
+        expect(run.report.webgl?.available).toBe(false);
+        expectWebglRejected(run);
+      } finally {
+        await noWebgl.close();
+      }
+    },
+    PAGE_TIMEOUT,
+  );
+});
+
+/** yolokit's typed rejection of a forced webgl runtime in a page without WebGL. */
+function expectWebglRejected(run: PageRun): void {
+  const { report } = run;
+  expect(report.ok, `webgl should have been rejected, got ${report.runtime}; page console errors:\n${run.errors.join('\n')}`).toBe(false);
+  expect(report.error).toMatchObject({ code: 'BACKEND_UNAVAILABLE', name: 'BackendUnavailableError', isYoloError: true, isBackendUnavailable: true });
+  expect(report.error!.message).toBe(
+    "TF.js runtime 'webgl' is not available: the 'webgl' backend failed to initialise " +
+      '(TF.js logged why with console.warn; is WebGL turned off or unavailable in this browser?). ' +
+      "Use one of the runtimes available here (wasm, cpu) or runtime 'auto'.",
+  );
+  expect(report.error!.available).toEqual(['wasm', 'cpu']);
+}
