@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
@@ -10,8 +10,9 @@ import { tfjs } from '@yolokit/backend-tfjs';
 import { createModel, type DetectionJSON, type ResultJSON } from '@yolokit/core';
 import { build } from 'esbuild';
 import { type Browser, chromium } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeWithFixtures, fixturePath } from './support/fixtures.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { CHROMIUM_ARGS as BASE_CHROMIUM_ARGS, CONTENT_TYPES, chromiumPath, describeWithBrowser } from './support/browser.js';
+import { fixturePath } from './support/fixtures.js';
 
 /**
  * @yolokit/backend-tfjs in a real headless Chromium: a small page script importing the browser entries of
@@ -21,8 +22,6 @@ import { describeWithFixtures, fixturePath } from './support/fixtures.js';
  * result's JSON) is checked here, and the wasm boxes are compared with the Node pipeline's on the same model.
  */
 
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const isCI = process.env.CI === 'true' || process.env.CI === '1';
 const MODEL = 'models/yolov8n_coco_web_model';
 const IMAGE = 'images/bus.jpg';
 const FIXTURES = [`${MODEL}/model.json`, `${MODEL}/metadata.yaml`, IMAGE];
@@ -33,18 +32,7 @@ const PAGE_TIMEOUT = 180_000;
  * offers WebGL through SwiftShader (ANGLE on its software Vulkan) on this machine; the last two flags ask for it
  * explicitly, so that WebGL stays available where a build would otherwise not fall back to it.
  */
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--use-angle=swiftshader',
-  '--enable-unsafe-swiftshader',
-];
+const CHROMIUM_ARGS = [...BASE_CHROMIUM_ARGS, '--use-angle=swiftshader', '--enable-unsafe-swiftshader'];
 
 /**
  * Box comparison with the Node pipeline (sharp's letterbox) against the browser's (letterboxPixels, OpenCV-style
@@ -137,34 +125,6 @@ interface PageRun {
   failedResponses: string[];
 }
 
-/** Skips (with a message) where Chromium is missing, except under CI, where that fails. */
-function describeWithBrowser(name: string, body: () => void): void {
-  if (existsSync(chromiumPath)) {
-    describeWithFixtures(name, FIXTURES, body);
-    return;
-  }
-  const message = `missing Chromium at ${chromiumPath} (apt-get install chromium, or set CHROMIUM_PATH)`;
-  if (isCI) {
-    describe(name, () => {
-      it('has Chromium', () => {
-        throw new Error(`${message} (CI must install Chromium: see .ci/run)`);
-      });
-    });
-  } else {
-    console.warn(`[yolokit tests] skipping "${name}": ${message}`);
-    describe.skip(`${name} (skipped: ${message})`, body);
-  }
-}
-
-const CONTENT_TYPES: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.json': 'application/json',
-  '.wasm': 'application/wasm',
-  '.jpg': 'image/jpeg',
-  '.yaml': 'text/yaml',
-  '.bin': 'application/octet-stream',
-};
 
 /** Serves the page, the bundle, the model folder, the photo and the .wasm files, as a plain static host would. */
 async function serve(routes: Readonly<Record<string, string>>, page: string): Promise<{ server: Server; origin: string; requests: string[] }> {
@@ -260,7 +220,7 @@ function expectBusDetections(run: PageRun, runtime: string): ResultJSON {
   return result;
 }
 
-describeWithBrowser('@yolokit/backend-tfjs in headless Chromium: COCO YOLOv8n web model on bus.jpg', () => {
+describeWithBrowser('@yolokit/backend-tfjs in headless Chromium: COCO YOLOv8n web model on bus.jpg', FIXTURES, () => {
   let bundleDir: string;
   /** The files esbuild bundled into the page script. */
   let bundledInputs: string[];

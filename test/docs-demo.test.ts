@@ -4,8 +4,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeWithFixtures, fixturePath, repoRoot } from './support/fixtures.js';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { CHROMIUM_ARGS, CONTENT_TYPES, chromiumPath, describeWithBrowser } from './support/browser.js';
+import { fixturePath, repoRoot } from './support/fixtures.js';
 
 /**
  * The docs site's live demo, end to end in a real headless Chromium: the built site (apps/docs/dist, built by
@@ -15,59 +16,16 @@ import { describeWithFixtures, fixturePath, repoRoot } from './support/fixtures.
  */
 
 const siteDir = resolve(repoRoot, 'apps/docs/dist');
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Named in the root README; CI keeps artifacts/. */
 const screenshotPath = resolve(repoRoot, 'artifacts/docs-demo.png');
 const modelFixture = 'models/yolov8n_int8.onnx';
 const imageFixture = 'images/bus.jpg';
 
-/** The same flags as the machine's own check of Chromium: no sandbox as root, no GPU, no calls home. */
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-
-const isCI = process.env.CI === 'true' || process.env.CI === '1';
-
 /** Skips (with a message) where Chromium or the built site is missing, except under CI, where that fails. */
 function describeWithBrowserAndSite(name: string, body: () => void): void {
-  const missing: string[] = [];
-  if (!existsSync(chromiumPath)) missing.push(`Chromium at ${chromiumPath} (apt-get install chromium, or set CHROMIUM_PATH)`);
-  if (!existsSync(join(siteDir, 'demo.html'))) missing.push(`the built docs site at ${siteDir} (npm run build -w @yolokit/docs)`);
-  if (missing.length === 0) {
-    describeWithFixtures(name, [modelFixture, imageFixture], body);
-    return;
-  }
-  const message = `missing ${missing.join('; ')}`;
-  if (isCI) {
-    describe(name, () => {
-      it('has Chromium and the built site', () => {
-        throw new Error(`${message} (CI must install Chromium and build the site: see .ci/run)`);
-      });
-    });
-  } else {
-    console.warn(`[yolokit tests] skipping "${name}": ${message}`);
-    describe.skip(`${name} (skipped: ${message})`, body);
-  }
+  const site = existsSync(join(siteDir, 'demo.html')) ? [] : [`the built docs site at ${siteDir} (npm run build -w @yolokit/docs)`];
+  describeWithBrowser(name, [modelFixture, imageFixture], body, site);
 }
-
-const CONTENT_TYPES: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json',
-  '.wasm': 'application/wasm',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.woff2': 'font/woff2',
-};
 
 /** A static file server for the built site, as any static host would serve it (no special headers). */
 async function serveSite(root: string): Promise<{ server: Server; origin: string; requests: string[] }> {
@@ -114,7 +72,7 @@ describeWithBrowserAndSite('docs site: live demo in headless Chromium', () => {
 
   beforeAll(async () => {
     site = await serveSite(siteDir);
-    browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS });
+    browser = await chromium.launch({ executablePath: chromiumPath, args: [...CHROMIUM_ARGS] });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on('pageerror', (error) => pageErrors.push(error.message));
     page.on('response', (response) => {
