@@ -50,6 +50,15 @@ function alive(pid: number): boolean {
   }
 }
 
+/** Polls `condition` every 100 ms until it holds; fails with `describe()` after `timeoutMs`. */
+async function until(condition: () => boolean, timeoutMs: number, describe: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${describe()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /** Pids of running processes whose command line contains `text`. */
 function processesWith(text: string): number[] {
   const pids: number[] = [];
@@ -271,5 +280,50 @@ describeWithFixtures('yolokit bench --strategies queue: a short real run', [MODE
       for (const pid of reported[0].pids) expect(alive(pid)).toBe(false);
       expect(processesWith(`yolokit-bench-${run.pid}-`)).toEqual([]);
     });
+  });
+
+  describeWithRedis('a bench killed with SIGKILL', () => {
+    let redis: RedisServer;
+    beforeAll(async () => {
+      redis = await startRedisServer();
+    }, 60_000);
+    afterAll(async () => {
+      await redis?.stop();
+    });
+
+    it('cannot clean up, yet its yolokit worker processes stop: their IPC lifeline to the bench closes', async () => {
+      const bench = spawn(
+        process.execPath,
+        [
+          bin, 'bench',
+          '--model', fixturePath(MODEL),
+          '--images', fixturePath(IMAGES),
+          '--strategies', 'queue',
+          '--redis', redis.url,
+          '--workers', '2',
+          '--threads-per-worker', '1',
+          '--concurrency', '2',
+          // Long enough to be killed mid-measurement (the baselines run first, 15 s each).
+          '--duration', '15s',
+          '--rounds', '1',
+          '--warmup', '1',
+        ],
+        { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let stderr = '';
+      bench.stderr.on('data', (chunk) => (stderr += chunk));
+      bench.stdout.resume();
+      const exited = new Promise<NodeJS.Signals | null>((done) => bench.once('exit', (_code, signal) => done(signal)));
+      await until(() => reportedWorkers(stderr).length > 0, 180_000, () => `no worker became ready:\n${stderr}`);
+      const [{ pids }] = reportedWorkers(stderr);
+      expect(pids).toHaveLength(2);
+      for (const pid of pids) expect(alive(pid)).toBe(true);
+
+      bench.kill('SIGKILL');
+      expect(await exited).toBe('SIGKILL');
+      // Each worker finishes or returns its held jobs (the shutdown timeout bounds it) and exits by itself.
+      await until(() => pids.every((pid) => !alive(pid)), 90_000, () => `still running: ${pids.filter(alive).join(', ')}`);
+      expect(processesWith(`yolokit-bench-${bench.pid}-`)).toEqual([]);
+    }, 300_000);
   });
 });

@@ -142,6 +142,12 @@ export async function runWorkerCommand(flags: WorkerCommandFlags, io: CliIo, sig
       `${options.strategy} × ${pool.workers.length}, ${worker.concurrency} jobs at once\n`,
   );
   let onSignal: (signal: string) => void = () => {};
+  // Started by a parent over an IPC channel (`yolokit bench`): the channel closes when the parent dies, even by
+  // SIGKILL, and the worker then stops as on SIGTERM instead of serving on alone. The channel itself must not
+  // keep this process alive.
+  const onParentGone = (): void => onSignal('parent process gone');
+  const ipc = signals === process ? process.channel : undefined;
+  ipc?.unref();
   await new Promise<void>((resolve, reject) => {
     let stops = 0;
     onSignal = (signal) => {
@@ -156,9 +162,11 @@ export async function runWorkerCommand(flags: WorkerCommandFlags, io: CliIo, sig
     };
     signals.on('SIGTERM', onSignal);
     signals.on('SIGINT', onSignal);
+    if (ipc) process.once('disconnect', onParentGone);
   }).finally(() => {
     signals.off('SIGTERM', onSignal);
     signals.off('SIGINT', onSignal);
+    process.off('disconnect', onParentGone);
   });
   const stats = worker.stats();
   const failedAttempts = Object.values(stats.failures).reduce((n, count) => n + (count ?? 0), 0);

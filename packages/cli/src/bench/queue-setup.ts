@@ -133,7 +133,8 @@ interface WorkerProcess {
 
 /** Spawns `node <bin> worker ...` and resolves once it prints its ready line. */
 async function startWorker(args: readonly string[], readyTimeoutMs: number): Promise<WorkerProcess> {
-  const child: ChildProcess = spawn(process.execPath, [...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // The IPC channel is the worker's lifeline: if this process dies (even by SIGKILL) it closes, and the worker stops.
+  const child: ChildProcess = spawn(process.execPath, [...args], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
   const unhook = killOnExit(child);
   const output = { stdout: '', stderr: '' };
   // Keep reading (a full pipe would block the worker), keep the tail for error messages.
