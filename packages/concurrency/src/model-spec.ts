@@ -231,6 +231,7 @@ export async function loadModelFromSpec(spec: ModelSpec, options: { signal?: Abo
   });
 }
 
+/** A short description of a value for error messages; exported as `describeValue` for `@yolokit/queue`. */
 export function describe(value: unknown): string {
   if (value === undefined || value === null || typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (typeof value === 'string') return JSON.stringify(value);

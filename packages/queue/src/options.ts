@@ -1,5 +1,5 @@
+import { describeValue as describe } from '@yolokit/concurrency';
 import { InvalidOptionError } from '@yolokit/core';
-import { describe } from './describe.js';
 
 /** Default `maxImageBytes`: 8 MiB, which base64 makes ~11 MB of job data in Redis. */
 export const DEFAULT_MAX_IMAGE_BYTES = 8 * 1024 * 1024;

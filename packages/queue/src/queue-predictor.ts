@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { abortErrorFrom, LatencyRecorder, type Percentiles, PredictorClosedError, QueueFullError, TaskTimeoutError, withoutSignal } from '@yolokit/concurrency';
+import { abortErrorFrom, describeValue as describe, LatencyRecorder, type Percentiles, PredictorClosedError, QueueFullError, TaskTimeoutError, withoutSignal } from '@yolokit/concurrency';
 import {
   AbortError,
   type ImageInput,
@@ -15,7 +15,6 @@ import {
 } from '@yolokit/core';
 import { type Job, type JobsOptions, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { describe } from './describe.js';
 import { JobLostError, QueueConnectionError } from './errors.js';
 import { fromFailedJob } from './job-failure.js';
 import { type ImageTransport, JOB_NAME, type JobPayload, type JobReturn, PAYLOAD_VERSION, sourceOf, toJobImage, type WireOptions } from './job-payload.js';

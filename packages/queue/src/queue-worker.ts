@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { createPredictor, isModelSpec, LatencyRecorder, type ModelSpec, type Percentiles, type Predictor, type PredictorStats } from '@yolokit/concurrency';
+import { createPredictor, describeValue as describe, isModelSpec, LatencyRecorder, type ModelSpec, type Percentiles, type Predictor, type PredictorStats } from '@yolokit/concurrency';
 import { InvalidOptionError, type ModelInfo, YoloError, type YoloErrorCode } from '@yolokit/core';
 import { type Job, WaitingError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { describe } from './describe.js';
 import { QueueConnectionError } from './errors.js';
 import { isTransient, serializeFailure, toJobError } from './job-failure.js';
 import { fromJobImage, type JobReturn, PAYLOAD_VERSION, parsePayload } from './job-payload.js';

@@ -1,6 +1,6 @@
+import { describeValue as describe } from '@yolokit/concurrency';
 import { InvalidOptionError } from '@yolokit/core';
 import { Redis, type RedisOptions } from 'ioredis';
-import { describe } from './describe.js';
 
 /**
  * Where Redis is: a URL (`redis://[user:password@]host:port[/db]`, `rediss://` for TLS), or ioredis options
