@@ -314,16 +314,22 @@ describeWithFixtures('yolokit bench --strategies queue: a short real run', [MODE
       bench.stderr.on('data', (chunk) => (stderr += chunk));
       bench.stdout.resume();
       const exited = new Promise<NodeJS.Signals | null>((done) => bench.once('exit', (_code, signal) => done(signal)));
-      await until(() => reportedWorkers(stderr).length > 0, 180_000, () => `no worker became ready:\n${stderr}`);
-      const [{ pids }] = reportedWorkers(stderr);
-      expect(pids).toHaveLength(2);
-      for (const pid of pids) expect(alive(pid)).toBe(true);
+      try {
+        await until(() => reportedWorkers(stderr).length > 0, 180_000, () => `no worker became ready:\n${stderr}`);
+        const [{ pids }] = reportedWorkers(stderr);
+        expect(pids).toHaveLength(2);
+        for (const pid of pids) expect(alive(pid)).toBe(true);
 
-      bench.kill('SIGKILL');
-      expect(await exited).toBe('SIGKILL');
-      // Each worker finishes or returns its held jobs (the shutdown timeout bounds it) and exits by itself.
-      await until(() => pids.every((pid) => !alive(pid)), 90_000, () => `still running: ${pids.filter(alive).join(', ')}`);
-      expect(processesWith(`yolokit-bench-${bench.pid}-`)).toEqual([]);
+        bench.kill('SIGKILL');
+        expect(await exited).toBe('SIGKILL');
+        // Each worker finishes or returns its held jobs (the shutdown timeout bounds it) and exits by itself.
+        await until(() => pids.every((pid) => !alive(pid)), 90_000, () => `still running: ${pids.filter(alive).join(', ')}`);
+        expect(processesWith(`yolokit-bench-${bench.pid}-`)).toEqual([]);
+      } finally {
+        // Whatever failed above, nothing this test started outlives it.
+        if (bench.exitCode === null && bench.signalCode === null) bench.kill('SIGKILL');
+        for (const { pids } of reportedWorkers(stderr)) for (const pid of pids.filter(alive)) process.kill(pid, 'SIGKILL');
+      }
     }, 300_000);
   });
 });
