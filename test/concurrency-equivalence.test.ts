@@ -10,6 +10,7 @@ import { createPredictor, loadModelFromSpec, type ModelSpec, type Predictor, typ
 import type { ImageInput, PredictOptions, Result } from '@yolokit/core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithFixtures, fixturePath } from './support/fixtures.js';
+import { differences } from './support/result-differences.js';
 
 const MODEL = 'models/yolov8n_int8.onnx';
 const COCO = 'coco32/images';
@@ -21,25 +22,6 @@ const onnxSpec = (intraOpNumThreads?: number): ModelSpec => ({
   backend: { module: '@yolokit/backend-onnx', export: 'onnx', ...(intraOpNumThreads ? { options: { intraOpNumThreads } } : {}) },
   model: fixturePath(MODEL),
 });
-
-/** Differences between two results, as text; empty when equal (boxes and confidences within 1e-4). */
-function differences(actual: Result, expected: Result): string[] {
-  const out: string[] = [];
-  if (actual.width !== expected.width || actual.height !== expected.height) out.push(`size ${actual.width}x${actual.height} != ${expected.width}x${expected.height}`);
-  if (actual.detections.length !== expected.detections.length) {
-    out.push(`count ${actual.detections.length} != ${expected.detections.length}`);
-    return out;
-  }
-  actual.detections.forEach((d, i) => {
-    const e = expected.detections[i];
-    if (d.classId !== e.classId) out.push(`#${i} class ${d.classId} != ${e.classId}`);
-    if (Math.abs(d.confidence - e.confidence) > 1e-4) out.push(`#${i} confidence ${d.confidence} != ${e.confidence}`);
-    d.box.forEach((v, k) => {
-      if (Math.abs(v - e.box[k]) > 1e-4) out.push(`#${i} box[${k}] ${v} != ${e.box[k]}`);
-    });
-  });
-  return out;
-}
 
 describeWithFixtures('concurrency: every strategy equals sequential single-instance predictions', [MODEL, COCO], () => {
   const files = () => readdirSync(fixturePath(COCO)).filter((f) => f.endsWith('.jpg')).sort().map((f) => join(fixturePath(COCO), f));
