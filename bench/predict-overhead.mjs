@@ -1,24 +1,32 @@
 #!/usr/bin/env node
 // Per-stage medians of a whole `predict` on bus.jpg and zidane.jpg, and its ratio to a bare `session.run` on
 // the same tensor, measured interleaved in one run (the machine is shared and noisy: compare within a run).
+// Two kinds of input: the JPEG file's bytes (decode, letterbox, tensor, decode of the output, NMS), and the same
+// image already decoded to RGB pixels, as a video decoder or camera hands frames over (letterbox, tensor, output
+// decode, NMS): the difference between the two rows is the JPEG decode.
 //
-//   node bench/predict-overhead.mjs [--model PATH] [--threads 1,2] [--rounds 7] [--iterations 5]
+//   node bench/predict-overhead.mjs [--model PATH] [--threads 1,2] [--inputs jpeg,rgb] [--rounds 7] [--iterations 5]
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createModel, letterboxGeometry, SharpImageDecoder, pixelsToTensor } from '@yolokit/core';
 import { onnx } from '@yolokit/backend-onnx';
+import { createModel, letterboxGeometry, pixelsToTensor, SharpImageDecoder } from '@yolokit/core';
 
 const fixtures = process.env.YOLOKIT_FIXTURES ?? resolve(import.meta.dirname, '../../shared/fixtures');
 const { values } = parseArgs({
   options: {
     model: { type: 'string', default: resolve(fixtures, 'models/yolov8n_int8.onnx') },
     threads: { type: 'string', default: '1,2' },
+    inputs: { type: 'string', default: 'jpeg,rgb' },
     rounds: { type: 'string', default: '7' },
     iterations: { type: 'string', default: '5' },
     json: { type: 'string' },
   },
 });
+const inputKinds = values.inputs.split(',');
+for (const kind of inputKinds) {
+  if (kind !== 'jpeg' && kind !== 'rgb') throw new Error(`--inputs: '${kind}' is not an input kind; use jpeg, rgb or both (jpeg,rgb)`);
+}
 const rounds = Number(values.rounds);
 const iterations = Number(values.iterations);
 const images = ['bus.jpg', 'zidane.jpg'].map((name) => resolve(fixtures, 'images', name));
@@ -33,14 +41,15 @@ const rows = [];
 for (const threads of values.threads.split(',').map(Number)) {
   const model = await createModel({ backend: onnx({ intraOpNumThreads: threads }), model: values.model });
   const [height, width] = model.info.imgsz;
-  for (const image of images) {
+  for (const [image, kind] of images.flatMap((i) => inputKinds.map((k) => [i, k]))) {
     const bytes = await readFile(image);
+    const input = kind === 'rgb' ? await decodeToRgb(bytes) : bytes;
     // The bare baseline gets exactly the tensor predict would build.
     const { pixels } = await new SharpImageDecoder().letterbox(bytes, { width, height });
     const tensor = pixelsToTensor(pixels, width, height, model.session.layout);
     for (let i = 0; i < 3; i++) {
       await model.session.run(tensor);
-      await model.predict(bytes);
+      await model.predict(input);
     }
     const bare = [];
     const whole = [];
@@ -54,7 +63,7 @@ for (const threads of values.threads.split(',').map(Number)) {
         await model.session.run(tensor);
         roundBare.push(performance.now() - t0);
         t0 = performance.now();
-        const result = await model.predict(bytes);
+        const result = await model.predict(input);
         roundWhole.push(performance.now() - t0);
         for (const key of Object.keys(stages)) stages[key].push(result.speed[key]);
       }
@@ -66,6 +75,7 @@ for (const threads of values.threads.split(',').map(Number)) {
     rows.push({
       model: values.model.split('/').pop(),
       image: image.split('/').pop(),
+      input: kind,
       letterbox: `${g.resizedWidth}x${g.resizedHeight}+${g.left},${g.top}`,
       intraOpThreads: threads,
       bareRunMs: median(bare),
@@ -80,6 +90,13 @@ for (const threads of values.threads.split(',').map(Number)) {
   await model.dispose();
 }
 
+/** The image as a decoder would hand it over: RGB pixels, oriented, no ICC profile applied (as core decodes). */
+async function decodeToRgb(bytes) {
+  const sharp = (await import('sharp')).default;
+  const { data, info } = await sharp(bytes, { ignoreIcc: true }).rotate().removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, channels: 3 };
+}
+
 async function imageSize(bytes) {
   const sharp = (await import('sharp')).default;
   const m = await sharp(bytes).metadata();
@@ -88,11 +105,11 @@ async function imageSize(bytes) {
 
 const fmt = (n) => n.toFixed(1);
 console.log(`rounds ${rounds} × ${iterations} iterations, medians in ms; ratio = predict / bare session.run (min..max over rounds)`);
-console.log('| model | image | intra-op threads | bare run | predict | preprocess | inference | postprocess | ratio |');
-console.log('|---|---|---|---|---|---|---|---|---|');
+console.log('| model | image | input | intra-op threads | bare run | predict | preprocess | inference | postprocess | ratio |');
+console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
   console.log(
-    `| ${r.model} | ${r.image} | ${r.intraOpThreads} | ${fmt(r.bareRunMs)} | ${fmt(r.predictMs)} | ${fmt(r.preprocessMs)} | ${fmt(r.inferenceMs)} | ${r.postprocessMs.toFixed(2)} | ${r.ratio.toFixed(3)} (${r.ratioSpread.map((x) => x.toFixed(3)).join('..')}) |`,
+    `| ${r.model} | ${r.image} | ${r.input} | ${r.intraOpThreads} | ${fmt(r.bareRunMs)} | ${fmt(r.predictMs)} | ${fmt(r.preprocessMs)} | ${fmt(r.inferenceMs)} | ${r.postprocessMs.toFixed(2)} | ${r.ratio.toFixed(3)} (${r.ratioSpread.map((x) => x.toFixed(3)).join('..')}) |`,
   );
 }
 if (values.json) {

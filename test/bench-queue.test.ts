@@ -40,11 +40,12 @@ function yolokit(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = 
   });
 }
 
-/** Whether a process with this pid exists (signal 0 checks without sending anything). */
+/** Whether a process with this pid runs (signal 0 checks without sending anything); a zombie, dead but not yet reaped, does not. */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
@@ -329,6 +330,48 @@ describeWithFixtures('yolokit bench --strategies queue: a short real run', [MODE
         // Whatever failed above, nothing this test started outlives it.
         if (bench.exitCode === null && bench.signalCode === null) bench.kill('SIGKILL');
         for (const { pids } of reportedWorkers(stderr)) for (const pid of pids.filter(alive)) process.kill(pid, 'SIGKILL');
+      }
+    }, 300_000);
+  });
+
+  describeWithRedis('a bench killed with SIGKILL while it runs a private redis-server', () => {
+    it('takes the redis-server along: the kernel kills it when the bench dies (setpriv --pdeathsig)', async () => {
+      const bench = spawn(
+        process.execPath,
+        [
+          bin, 'bench',
+          '--model', fixturePath(MODEL),
+          '--images', fixturePath(IMAGES),
+          '--strategies', 'queue',
+          '--workers', '1',
+          '--threads-per-worker', '1',
+          '--concurrency', '1',
+          '--duration', '15s',
+          '--rounds', '1',
+          '--warmup', '1',
+        ],
+        { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let stderr = '';
+      bench.stderr.on('data', (chunk) => (stderr += chunk));
+      bench.stdout.resume();
+      const exited = new Promise<NodeJS.Signals | null>((done) => bench.once('exit', (_code, signal) => done(signal)));
+      const redisPid = (): number | undefined => {
+        const started = /^bench queue: a private redis-server on redis:\/\/127\.0\.0\.1:\d+ \(pid (\d+)\)/m.exec(stderr);
+        return started ? Number(started[1]) : undefined;
+      };
+      try {
+        await until(() => redisPid() !== undefined, 180_000, () => `no private redis-server was reported:\n${stderr}`);
+        const pid = redisPid()!;
+        expect(alive(pid)).toBe(true);
+        bench.kill('SIGKILL');
+        expect(await exited).toBe('SIGKILL');
+        await until(() => !alive(pid), 10_000, () => `redis-server ${pid} still runs after its bench was killed`);
+      } finally {
+        if (bench.exitCode === null && bench.signalCode === null) bench.kill('SIGKILL');
+        const pid = redisPid();
+        if (pid !== undefined && alive(pid)) process.kill(pid, 'SIGKILL');
+        for (const { pids } of reportedWorkers(stderr)) for (const worker of pids.filter(alive)) process.kill(worker, 'SIGKILL');
       }
     }, 300_000);
   });

@@ -1,10 +1,11 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { InvalidOptionError } from '@yolokit/core';
 import { afterAll, describe, expect, it } from 'vitest';
-import { benchRedisPlan, findRedisServer, startPrivateRedis } from './private-redis.js';
+import { benchRedisPlan, diesWithThisProcess, findExecutable, findRedisServer, findSetpriv, startPrivateRedis } from './private-redis.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'yolokit-private-redis-'));
 afterAll(() => rmSync(folder, { recursive: true, force: true }));
@@ -45,6 +46,58 @@ describe('findRedisServer', () => {
     expect(findRedisServer([empty, plain].join(delimiter))).toBeUndefined();
     expect(findRedisServer('')).toBeUndefined();
   });
+});
+
+/** Whether `pid` runs (a zombie, dead but not yet reaped by whoever adopted it, does not). */
+function running(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+function commandOf(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
+describe('diesWithThisProcess', () => {
+  it('runs the binary as it is where there is no setpriv, and under setpriv --pdeathsig SIGKILL where there is', () => {
+    expect(diesWithThisProcess('/usr/bin/redis-server', undefined, ['--port', '7000'])).toEqual(['/usr/bin/redis-server', ['--port', '7000']]);
+    expect(diesWithThisProcess('/usr/bin/redis-server', '/usr/bin/setpriv', ['--port', '7000'])).toEqual([
+      '/usr/bin/setpriv',
+      ['--pdeathsig', 'SIGKILL', '--', '/usr/bin/redis-server', '--port', '7000'],
+    ]);
+  });
+
+  const setpriv = findSetpriv();
+  it.skipIf(setpriv === undefined)(
+    'on Linux: what it starts is killed when its parent is killed by SIGKILL, which no exit handler of the parent sees',
+    { timeout: 30_000 },
+    async () => {
+      const [command, args] = diesWithThisProcess(findExecutable('sleep') ?? '/bin/sleep', setpriv, ['120']);
+      // A shell stands in for the bench: it starts the command, prints its pid, and is then SIGKILLed.
+      const parent = spawn('/bin/sh', ['-c', '"$0" "$@" & echo $!; wait', command, ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
+      const pid = await new Promise<number>((resolve) => parent.stdout.once('data', (line) => resolve(Number(String(line).trim()))));
+      try {
+        // setpriv sets the signal and then becomes sleep: once it is sleep, the signal is set.
+        const started = Date.now() + 10_000;
+        while (commandOf(pid) !== 'sleep' && Date.now() < started) await new Promise((resolve) => setTimeout(resolve, 20));
+        expect(running(pid)).toBe(true);
+        parent.kill('SIGKILL');
+        const deadline = Date.now() + 10_000;
+        while (running(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+        expect(running(pid)).toBe(false);
+      } finally {
+        if (running(pid)) process.kill(pid, 'SIGKILL');
+      }
+    },
+  );
 });
 
 const binary = findRedisServer();

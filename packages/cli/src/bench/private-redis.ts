@@ -24,9 +24,14 @@ export function benchRedisPlan(redis: string | undefined, binary: string | undef
 
 /** The first executable `redis-server` on `path` (the PATH's folders), or `undefined`. */
 export function findRedisServer(path = process.env.PATH ?? ''): string | undefined {
+  return findExecutable('redis-server', path);
+}
+
+/** The first executable called `name` on `path` (the PATH's folders), or `undefined`. */
+export function findExecutable(name: string, path = process.env.PATH ?? ''): string | undefined {
   for (const folder of path.split(delimiter)) {
     if (folder === '') continue;
-    const candidate = join(folder, 'redis-server');
+    const candidate = join(folder, name);
     try {
       accessSync(candidate, constants.X_OK);
       return candidate;
@@ -47,13 +52,13 @@ export interface PrivateRedis {
 
 /**
  * Starts `binary --port <free port> --bind 127.0.0.1 --save '' --appendonly no` and resolves once it accepts
- * connections. It is killed if this process exits first.
+ * connections. It is killed if this process exits first, and on Linux even if this process is killed by
+ * SIGKILL, which no exit handler sees (see {@link diesWithThisProcess}).
  */
 export async function startPrivateRedis(binary: string, timeoutMs = 10_000): Promise<PrivateRedis> {
   const port = await freePort();
-  const child = spawn(binary, ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const [command, args] = diesWithThisProcess(binary, findSetpriv(), ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes']);
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const unhook = killOnExit(child);
   let output = '';
   const collect = (chunk: Buffer): void => {
@@ -79,6 +84,22 @@ export async function startPrivateRedis(binary: string, timeoutMs = 10_000): Pro
       unhook();
     },
   };
+}
+
+/**
+ * The command that runs `binary args` so that the kernel kills it when this process dies, however it dies:
+ * util-linux's `setpriv --pdeathsig SIGKILL` sets the parent-death signal and then becomes `binary` (same pid).
+ * redis-server has no lifeline of its own (a `yolokit worker` has its IPC channel), so without this a bench killed
+ * by SIGKILL would leave it running. Where `setpriv` is missing (not Linux), `binary` runs as it is and only the
+ * exit and signal handlers of {@link killOnExit} stop it.
+ */
+export function diesWithThisProcess(binary: string, setpriv: string | undefined, args: readonly string[]): [string, string[]] {
+  return setpriv === undefined ? [binary, [...args]] : [setpriv, ['--pdeathsig', 'SIGKILL', '--', binary, ...args]];
+}
+
+/** util-linux's `setpriv` on Linux, where it is on the PATH; else `undefined`. */
+export function findSetpriv(): string | undefined {
+  return process.platform === 'linux' ? findExecutable('setpriv') : undefined;
 }
 
 /** SIGTERM, then SIGKILL after `graceMs`; resolves once `child` has exited. */
