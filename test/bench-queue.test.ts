@@ -4,7 +4,7 @@
  * round); it asserts the JSON's shape and sane values, that worker processes count in memory, and that nothing
  * it started (workers, a private redis-server) outlives it; never timings.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir, totalmem } from 'node:os';
@@ -58,6 +58,16 @@ async function until(condition: () => boolean, timeoutMs: number, describe: () =
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${describe()}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+}
+
+/** A `yolokit bench` run in the background, to be killed: its process, its stderr so far, and how it exited. */
+function startBench(args: readonly string[]): { bench: ChildProcess; stderr: () => string; exited: Promise<NodeJS.Signals | null> } {
+  const bench = spawn(process.execPath, [bin, 'bench', ...args], { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  bench.stderr!.on('data', (chunk) => (stderr += chunk));
+  bench.stdout!.resume();
+  const exited = new Promise<NodeJS.Signals | null>((done) => bench.once('exit', (_code, signal) => done(signal)));
+  return { bench, stderr: () => stderr, exited };
 }
 
 /** Pids of running processes whose command line contains `text`. */
@@ -293,31 +303,22 @@ describeWithFixtures('yolokit bench --strategies queue: a short real run', [MODE
     });
 
     it('cannot clean up, yet its yolokit worker processes stop: their IPC lifeline to the bench closes', async () => {
-      const bench = spawn(
-        process.execPath,
-        [
-          bin, 'bench',
-          '--model', fixturePath(MODEL),
-          '--images', fixturePath(IMAGES),
-          '--strategies', 'queue',
-          '--redis', redis.url,
-          '--workers', '2',
-          '--threads-per-worker', '1',
-          '--concurrency', '2',
-          // Long enough to be killed mid-measurement (the baselines run first, 15 s each).
-          '--duration', '15s',
-          '--rounds', '1',
-          '--warmup', '1',
-        ],
-        { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      let stderr = '';
-      bench.stderr.on('data', (chunk) => (stderr += chunk));
-      bench.stdout.resume();
-      const exited = new Promise<NodeJS.Signals | null>((done) => bench.once('exit', (_code, signal) => done(signal)));
+      const { bench, stderr, exited } = startBench([
+        '--model', fixturePath(MODEL),
+        '--images', fixturePath(IMAGES),
+        '--strategies', 'queue',
+        '--redis', redis.url,
+        '--workers', '2',
+        '--threads-per-worker', '1',
+        '--concurrency', '2',
+        // Long enough to be killed mid-measurement (the baselines run first, 15 s each).
+        '--duration', '15s',
+        '--rounds', '1',
+        '--warmup', '1',
+      ]);
       try {
-        await until(() => reportedWorkers(stderr).length > 0, 180_000, () => `no worker became ready:\n${stderr}`);
-        const [{ pids }] = reportedWorkers(stderr);
+        await until(() => reportedWorkers(stderr()).length > 0, 180_000, () => `no worker became ready:\n${stderr()}`);
+        const [{ pids }] = reportedWorkers(stderr());
         expect(pids).toHaveLength(2);
         for (const pid of pids) expect(alive(pid)).toBe(true);
 
@@ -329,39 +330,31 @@ describeWithFixtures('yolokit bench --strategies queue: a short real run', [MODE
       } finally {
         // Whatever failed above, nothing this test started outlives it.
         if (bench.exitCode === null && bench.signalCode === null) bench.kill('SIGKILL');
-        for (const { pids } of reportedWorkers(stderr)) for (const pid of pids.filter(alive)) process.kill(pid, 'SIGKILL');
+        for (const { pids } of reportedWorkers(stderr())) for (const pid of pids.filter(alive)) process.kill(pid, 'SIGKILL');
       }
     }, 300_000);
   });
 
   describeWithRedis('a bench killed with SIGKILL while it runs a private redis-server', () => {
     it('takes the redis-server along: the kernel kills it when the bench dies (setpriv --pdeathsig)', async () => {
-      const bench = spawn(
-        process.execPath,
-        [
-          bin, 'bench',
-          '--model', fixturePath(MODEL),
-          '--images', fixturePath(IMAGES),
-          '--strategies', 'queue',
-          '--workers', '1',
-          '--threads-per-worker', '1',
-          '--concurrency', '1',
-          '--duration', '15s',
-          '--rounds', '1',
-          '--warmup', '1',
-        ],
-        { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      let stderr = '';
-      bench.stderr.on('data', (chunk) => (stderr += chunk));
-      bench.stdout.resume();
-      const exited = new Promise<NodeJS.Signals | null>((done) => bench.once('exit', (_code, signal) => done(signal)));
+      // No --redis: the bench starts its own redis-server.
+      const { bench, stderr, exited } = startBench([
+        '--model', fixturePath(MODEL),
+        '--images', fixturePath(IMAGES),
+        '--strategies', 'queue',
+        '--workers', '1',
+        '--threads-per-worker', '1',
+        '--concurrency', '1',
+        '--duration', '15s',
+        '--rounds', '1',
+        '--warmup', '1',
+      ]);
       const redisPid = (): number | undefined => {
-        const started = /^bench queue: a private redis-server on redis:\/\/127\.0\.0\.1:\d+ \(pid (\d+)\)/m.exec(stderr);
+        const started = /^bench queue: a private redis-server on redis:\/\/127\.0\.0\.1:\d+ \(pid (\d+)\)/m.exec(stderr());
         return started ? Number(started[1]) : undefined;
       };
       try {
-        await until(() => redisPid() !== undefined, 180_000, () => `no private redis-server was reported:\n${stderr}`);
+        await until(() => redisPid() !== undefined, 180_000, () => `no private redis-server was reported:\n${stderr()}`);
         const pid = redisPid()!;
         expect(alive(pid)).toBe(true);
         bench.kill('SIGKILL');
@@ -371,7 +364,7 @@ describeWithFixtures('yolokit bench --strategies queue: a short real run', [MODE
         if (bench.exitCode === null && bench.signalCode === null) bench.kill('SIGKILL');
         const pid = redisPid();
         if (pid !== undefined && alive(pid)) process.kill(pid, 'SIGKILL');
-        for (const { pids } of reportedWorkers(stderr)) for (const worker of pids.filter(alive)) process.kill(worker, 'SIGKILL');
+        for (const { pids } of reportedWorkers(stderr())) for (const worker of pids.filter(alive)) process.kill(worker, 'SIGKILL');
       }
     }, 300_000);
   });
