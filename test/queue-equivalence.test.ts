@@ -4,7 +4,7 @@
  * Tasks carry their own options (three variants) and travel in three forms: a path and a file: URL (by
  * reference) and the bytes (by value), so a mix-up of images, options or results would show.
  */
-import { createQueuePredictor, type QueuePredictor } from '@yolokit/queue';
+import { createQueuePredictor } from '@yolokit/queue';
 import type { Result } from '@yolokit/core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithFixtures, fixturePath } from './support/fixtures.js';
@@ -14,12 +14,9 @@ import {
   differences,
   evidenceTask,
   imagesIn,
-  type RedisServer,
+  QueueRig,
   sequentialReference,
-  spawnWorker,
-  startRedisServer,
   VARIANTS,
-  type WorkerProcess,
 } from './queue-support.js';
 
 const MODEL = 'models/yolov8n_int8.onnx';
@@ -31,29 +28,22 @@ describeWithFixtures('queue: 2 worker processes + 1 producer equal one instance'
   describeWithRedis('with a local redis-server', () => {
     let images: string[];
     let reference: Result[][];
-    let redis: RedisServer;
-    const workers: WorkerProcess[] = [];
-    let predictor: QueuePredictor | undefined;
+    const rig = new QueueRig();
 
     beforeAll(async () => {
       images = imagesIn(fixturePath(COCO));
       reference = await sequentialReference(fixturePath(MODEL), images);
       expect(reference.flat().reduce((n, r) => n + r.detections.length, 0)).toBeGreaterThan(100);
-      redis = await startRedisServer();
-      const args = ['--queue', QUEUE, '--redis', redis.url, '--model', fixturePath(MODEL), '--workers', '1', '--threads-per-worker', '1', '--concurrency', '2'];
-      workers.push(...(await Promise.all([spawnWorker(args), spawnWorker(args)])));
+      await rig.start(QUEUE, fixturePath(MODEL));
     }, 300_000);
 
-    afterAll(async () => {
-      await predictor?.close({ abort: true });
-      for (const worker of workers) worker.kill('SIGKILL');
-      await Promise.all(workers.map((worker) => worker.exited));
-      await redis?.stop();
-    });
+    afterAll(() => rig.stop());
 
     it(`${TOTAL} predictions: every result equals the sequential single-instance one; each job completed once, by both workers`, async () => {
-      const completions = await countCompletions(redis.url, QUEUE);
-      predictor = await createQueuePredictor({ queue: QUEUE, redis: redis.url });
+      const { redis, workers } = rig;
+      const completions = await countCompletions(redis!.url, QUEUE);
+      const predictor = await createQueuePredictor({ queue: QUEUE, redis: redis!.url });
+      rig.predictor = predictor;
       expect(predictor.info?.runtime).toMatch(/onnxruntime-node/);
       expect((await predictor.workers()).map((w) => w.name).sort()).toEqual(workers.map((w) => w.name).sort());
 
@@ -61,7 +51,7 @@ describeWithFixtures('queue: 2 worker processes + 1 producer equal one instance'
       const outcomes = await Promise.all(
         Array.from({ length: TOTAL }, (_, i) => {
           const task = evidenceTask(i, images);
-          return predictor!.predict(task.input, VARIANTS[task.variant]).then((result) => ({ i, task, result }));
+          return predictor.predict(task.input, VARIANTS[task.variant]).then((result) => ({ i, task, result }));
         }),
       );
       const seconds = (performance.now() - started) / 1000;
@@ -86,7 +76,7 @@ describeWithFixtures('queue: 2 worker processes + 1 producer equal one instance'
       expect([...completions.counts.values()].every((n) => n === 1)).toBe(true);
       await completions.close();
       await predictor.close();
-      predictor = undefined;
+      rig.predictor = undefined;
 
       // Both workers served (a graceful stop prints how many each completed; together, all 500).
       for (const worker of workers) worker.kill('SIGTERM');

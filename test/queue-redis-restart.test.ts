@@ -7,7 +7,7 @@
  * prediction FAILS CLEARLY with `QueueConnectionError` naming its job: completed + failed = submitted, nothing
  * silently lost; the workers still stop cleanly.
  */
-import { createQueuePredictor, type QueuePredictor } from '@yolokit/queue';
+import { createQueuePredictor } from '@yolokit/queue';
 import { type Result, YoloError } from '@yolokit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeWithFixtures, fixturePath } from './support/fixtures.js';
@@ -17,13 +17,10 @@ import {
   differences,
   evidenceTask,
   imagesIn,
-  type RedisServer,
+  QueueRig,
   sequentialReference,
-  spawnWorker,
-  startRedisServer,
-  VARIANTS,
   until,
-  type WorkerProcess,
+  VARIANTS,
 } from './queue-support.js';
 
 const MODEL = 'models/yolov8n_int8.onnx';
@@ -40,34 +37,24 @@ describeWithFixtures('queue: Redis restarted mid-run', [MODEL, COCO], () => {
       reference = await sequentialReference(fixturePath(MODEL), images);
     }, 300_000);
 
-    const workerArgs = (queue: string, url: string): string[] => [
-      ...['--queue', queue, '--redis', url, '--model', fixturePath(MODEL)],
-      ...['--workers', '1', '--threads-per-worker', '1', '--concurrency', '2', '--lock-duration', '4000', '--stalled-interval', '1000', '--shutdown-timeout', '3000'],
-    ];
+    const workerFlags = ['--lock-duration', '4000', '--stalled-interval', '1000', '--shutdown-timeout', '3000'];
 
     describe('restarted after 1.5 s', () => {
-      let redis: RedisServer;
-      const workers: WorkerProcess[] = [];
-      let predictor: QueuePredictor | undefined;
-      afterAll(async () => {
-        await predictor?.close({ abort: true });
-        for (const worker of workers) worker.kill('SIGKILL');
-        await Promise.all(workers.map((worker) => worker.exited));
-        await redis?.stop();
-      });
+      const rig = new QueueRig();
+      afterAll(() => rig.stop());
 
       it(`outcome "reconnected and completed": all ${TOTAL} results, equal to one instance, each completed once`, async () => {
         const queue = 'restart';
-        redis = await startRedisServer();
-        workers.push(...(await Promise.all([spawnWorker(workerArgs(queue, redis.url)), spawnWorker(workerArgs(queue, redis.url))])));
-        predictor = await createQueuePredictor({ queue, redis: redis.url });
+        const { redis, workers } = await rig.start(queue, fixturePath(MODEL), workerFlags);
+        const predictor = await createQueuePredictor({ queue, redis: redis.url });
+        rig.predictor = predictor;
         let resolved = 0;
         let pendingAtRestart = 0;
         let restart: Promise<void> | undefined;
         const outcomes = await Promise.allSettled(
           Array.from({ length: TOTAL }, (_, i) => {
             const task = evidenceTask(i, images);
-            return predictor!.predict(task.input, VARIANTS[task.variant]).then((result) => {
+            return predictor.predict(task.input, VARIANTS[task.variant]).then((result) => {
               resolved += 1;
               if (resolved === RESTART_AFTER) {
                 pendingAtRestart = TOTAL - resolved;
@@ -105,7 +92,7 @@ describeWithFixtures('queue: Redis restarted mid-run', [MODEL, COCO], () => {
         await completions.close();
 
         await predictor.close();
-        predictor = undefined;
+        rig.predictor = undefined;
         for (const worker of workers) worker.kill('SIGTERM');
         const exits = await Promise.all(workers.map((worker) => worker.exited));
         expect(exits.map((e) => e.code)).toEqual([0, 0]);
@@ -115,28 +102,21 @@ describeWithFixtures('queue: Redis restarted mid-run', [MODEL, COCO], () => {
     });
 
     describe('gone for good', () => {
-      let redis: RedisServer;
-      const workers: WorkerProcess[] = [];
-      let predictor: QueuePredictor | undefined;
-      afterAll(async () => {
-        await predictor?.close({ abort: true });
-        for (const worker of workers) worker.kill('SIGKILL');
-        await Promise.all(workers.map((worker) => worker.exited));
-        await redis?.stop();
-      });
+      const rig = new QueueRig();
+      afterAll(() => rig.stop());
 
       it('outcome "failed clearly": every waiting prediction rejects with QueueConnectionError naming its job; none left waiting', async () => {
         const queue = 'gone';
-        redis = await startRedisServer();
-        workers.push(...(await Promise.all([spawnWorker(workerArgs(queue, redis.url)), spawnWorker(workerArgs(queue, redis.url))])));
-        predictor = await createQueuePredictor({ queue, redis: redis.url, connectionLostTimeoutMs: 3_000 });
+        const { redis, workers } = await rig.start(queue, fixturePath(MODEL), workerFlags);
+        const predictor = await createQueuePredictor({ queue, redis: redis.url, connectionLostTimeoutMs: 3_000 });
+        rig.predictor = predictor;
         let resolved = 0;
         let stoppedAt = 0;
         const total = 200;
         const outcomes = await Promise.allSettled(
           Array.from({ length: total }, (_, i) => {
             const task = evidenceTask(i, images);
-            return predictor!.predict(task.input, VARIANTS[task.variant]).then((result) => {
+            return predictor.predict(task.input, VARIANTS[task.variant]).then((result) => {
               if (++resolved === 50) {
                 stoppedAt = performance.now();
                 void redis.stop();
@@ -164,7 +144,7 @@ describeWithFixtures('queue: Redis restarted mid-run', [MODEL, COCO], () => {
         expect(stats).toMatchObject({ completed, failed: failed.length, queued: 0, inFlight: 0, connected: false });
         expect(stats.failures).toEqual({ BACKEND_UNAVAILABLE: failed.length });
         await predictor.close();
-        predictor = undefined;
+        rig.predictor = undefined;
 
         // Workers without Redis still stop on SIGTERM, within their shutdown timeout (3 s) plus a margin.
         const stopping = performance.now();

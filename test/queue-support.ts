@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadModelFromSpec, type ModelSpec } from '@yolokit/concurrency';
 import type { ImageInput, PredictOptions, RawImage, Result } from '@yolokit/core';
+import type { QueuePredictor } from '@yolokit/queue';
 import { defaultModelPath, generateScene } from '@yolokit/default-model';
 import { QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -170,6 +171,37 @@ export async function spawnWorker(args: readonly string[], timeoutMs = 60_000): 
     });
   });
   return { pid: proc.pid!, name, output, exited, kill: (signal) => proc.kill(signal) };
+}
+
+/**
+ * What the 500-prediction queue tests run: a redis-server of their own, two `yolokit worker` processes on one
+ * queue (one process of one thread each, two jobs at once, plus the test's own flags), and the producer the test
+ * makes. `stop()`, for `afterAll`, leaves nothing running, whatever the test got to.
+ */
+export class QueueRig {
+  redis: RedisServer | undefined;
+  readonly workers: WorkerProcess[] = [];
+  /** The producer, once the test makes one; aborted by `stop()` unless the test closed it and cleared this. */
+  predictor: QueuePredictor | undefined;
+
+  /** Starts the redis-server and the two workers of `queue`, which serve `model` with `extraFlags`. */
+  async start(queue: string, model: string, extraFlags: readonly string[] = []): Promise<{ redis: RedisServer; workers: WorkerProcess[] }> {
+    const redis = await startRedisServer();
+    this.redis = redis;
+    const args = ['--queue', queue, '--redis', redis.url, '--model', model, '--workers', '1', '--threads-per-worker', '1', '--concurrency', '2', ...extraFlags];
+    const started = await Promise.allSettled([spawnWorker(args), spawnWorker(args)]);
+    for (const worker of started) if (worker.status === 'fulfilled') this.workers.push(worker.value);
+    const failed = started.find((worker) => worker.status === 'rejected');
+    if (failed) throw failed.reason;
+    return { redis, workers: this.workers };
+  }
+
+  async stop(): Promise<void> {
+    await this.predictor?.close({ abort: true });
+    for (const worker of this.workers) worker.kill('SIGKILL');
+    await Promise.all(this.workers.map((worker) => worker.exited));
+    await this.redis?.stop();
+  }
 }
 
 /** Waits until `condition()` holds, polling every 20 ms; throws after `timeoutMs`. */

@@ -3,7 +3,7 @@
  * worker's stalled check puts them back in line, and all 500 predictions complete exactly once: counted by the
  * producer, by `completed` events in Redis, and by who processed each job against what each worker says.
  */
-import { createQueuePredictor, type QueuePredictor } from '@yolokit/queue';
+import { createQueuePredictor } from '@yolokit/queue';
 import type { Result } from '@yolokit/core';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -15,12 +15,9 @@ import {
   differences,
   evidenceTask,
   imagesIn,
-  type RedisServer,
+  QueueRig,
   sequentialReference,
-  spawnWorker,
-  startRedisServer,
   VARIANTS,
-  type WorkerProcess,
 } from './queue-support.js';
 
 const MODEL = 'models/yolov8n_int8.onnx';
@@ -33,39 +30,29 @@ describeWithFixtures('queue: SIGKILL of a worker mid-run', [MODEL, COCO], () => 
   describeWithRedis('with a local redis-server', () => {
     let images: string[];
     let reference: Result[][];
-    let redis: RedisServer;
-    const workers: WorkerProcess[] = [];
-    let predictor: QueuePredictor | undefined;
+    const rig = new QueueRig();
 
     beforeAll(async () => {
       images = imagesIn(fixturePath(COCO));
       reference = await sequentialReference(fixturePath(MODEL), images);
-      redis = await startRedisServer();
       // Short locks and a frequent stalled check keep the recovery (and this test) quick; the defaults are 30 s.
-      const args = [
-        ...['--queue', QUEUE, '--redis', redis.url, '--model', fixturePath(MODEL)],
-        ...['--workers', '1', '--threads-per-worker', '1', '--concurrency', '2', '--lock-duration', '4000', '--stalled-interval', '1000'],
-      ];
-      workers.push(...(await Promise.all([spawnWorker(args), spawnWorker(args)])));
+      await rig.start(QUEUE, fixturePath(MODEL), ['--lock-duration', '4000', '--stalled-interval', '1000']);
     }, 300_000);
 
-    afterAll(async () => {
-      await predictor?.close({ abort: true });
-      for (const worker of workers) worker.kill('SIGKILL');
-      await Promise.all(workers.map((worker) => worker.exited));
-      await redis?.stop();
-    });
+    afterAll(() => rig.stop());
 
     it(`kill -9 of one worker after ${KILL_AFTER} results: all ${TOTAL} complete exactly once, equal to one instance`, async () => {
+      const redis = rig.redis!;
       const completions = await countCompletions(redis.url, QUEUE);
-      predictor = await createQueuePredictor({ queue: QUEUE, redis: redis.url });
-      const [victim, survivor] = workers;
+      const predictor = await createQueuePredictor({ queue: QUEUE, redis: redis.url });
+      rig.predictor = predictor;
+      const [victim, survivor] = rig.workers;
       let resolved = 0;
       let killedAt = 0;
       const outcomes = await Promise.all(
         Array.from({ length: TOTAL }, (_, i) => {
           const task = evidenceTask(i, images);
-          return predictor!.predict(task.input, VARIANTS[task.variant]).then((result) => {
+          return predictor.predict(task.input, VARIANTS[task.variant]).then((result) => {
             resolved += 1;
             if (resolved === KILL_AFTER) {
               killedAt = performance.now();
@@ -109,7 +96,7 @@ describeWithFixtures('queue: SIGKILL of a worker mid-run', [MODEL, COCO], () => 
       await queue.close();
       connection.disconnect();
       await predictor.close();
-      predictor = undefined;
+      rig.predictor = undefined;
 
       survivor.kill('SIGTERM');
       expect((await survivor.exited).code).toBe(0);
