@@ -41,6 +41,19 @@ export function letterboxPixels(
   return { pixels: out, geometry };
 }
 
+/**
+ * The model input of a letterbox: `resized` (RGB bytes, `resizedHeight × resizedWidth × 3`) placed at
+ * (`left`, `top`) in a `targetHeight × targetWidth × 3` image of gray 114, Ultralytics' padding.
+ */
+export function placeInLetterbox(resized: Uint8Array, geometry: LetterboxGeometry): Uint8Array {
+  const { resizedWidth: rw, resizedHeight: rh, targetWidth, targetHeight, left, top } = geometry;
+  if (resized.length !== rw * rh * 3) throw new RangeError(`expected ${rw}x${rh}x3 = ${rw * rh * 3} bytes, got ${resized.length}`);
+  const out = new Uint8Array(targetWidth * targetHeight * 3).fill(114);
+  const row = rw * 3;
+  for (let y = 0; y < rh; y++) out.set(resized.subarray(y * row, (y + 1) * row), ((y + top) * targetWidth + left) * 3);
+  return out;
+}
+
 /** Source indices and weights of OpenCV's linear interpolation along one axis. */
 function taps(sourceSize: number, targetSize: number) {
   const scale = sourceSize / targetSize;

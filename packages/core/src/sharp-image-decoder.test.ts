@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { letterboxGeometry } from './letterbox.js';
 import { SharpImageDecoder } from './sharp-image-decoder.js';
 
 /** A 64×48 gradient with saturated corners, where a colour-profile transform shows most. */
@@ -52,5 +53,27 @@ describe('SharpImageDecoder', () => {
     let largest = 0;
     for (let i = 0; i < raw.length; i++) largest = Math.max(largest, Math.abs(managed[i] - raw[i]));
     expect(largest).toBeGreaterThan(10);
+  });
+
+  it("gives the bytes of libvips' own letterbox (resize, then extend with gray 114) for encoded and raw inputs", async () => {
+    const decoder = new SharpImageDecoder();
+    const source = gradient();
+    const jpeg = await sharp(source, { raw: { width: 64, height: 48, channels: 3 } }).jpeg({ quality: 90 }).toBuffer();
+    const raw = { data: new Uint8Array(source), width: 64, height: 48, channels: 3 as const };
+    // Padding split evenly, with an odd pixel, and on either axis.
+    for (const target of [{ width: 64, height: 64 }, { width: 32, height: 29 }, { width: 45, height: 20 }]) {
+      for (const input of [jpeg, raw]) {
+        const g = letterboxGeometry(64, 48, target.width, target.height);
+        const inputSharp = input === raw ? sharp(source, { raw: { width: 64, height: 48, channels: 3 } }) : sharp(jpeg, { ignoreIcc: true });
+        const expected = await inputSharp
+          .resize(g.resizedWidth, g.resizedHeight, { fit: 'fill', kernel: 'linear' })
+          .extend({ top: g.top, bottom: g.bottom, left: g.left, right: g.right, background: { r: 114, g: 114, b: 114 } })
+          .raw()
+          .toBuffer();
+        const { pixels, geometry } = await decoder.letterbox(input, target);
+        expect(geometry).toEqual(g);
+        expect(Buffer.from(pixels).equals(expected)).toBe(true);
+      }
+    }
   });
 });
