@@ -5,7 +5,7 @@
 // image already decoded to RGB pixels, as a video decoder or camera hands frames over (letterbox, tensor, output
 // decode, NMS): the difference between the two rows is the JPEG decode.
 //
-//   node bench/predict-overhead.mjs [--model PATH] [--threads 1,2] [--inputs jpeg,rgb] [--rounds 7] [--iterations 5]
+//   node bench/predict-overhead.mjs [--model PATH] [--threads 1,2] [--inputs jpeg,rgb] [--sharp-concurrency N] [--rounds 7] [--iterations 5]
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,6 +18,8 @@ const { values } = parseArgs({
     model: { type: 'string', default: resolve(fixtures, 'models/yolov8n_int8.onnx') },
     threads: { type: 'string', default: '1,2' },
     inputs: { type: 'string', default: 'jpeg,rgb' },
+    // libvips' threads per image; sharp's default is the core count, or 1 on glibc Linux without jemalloc.
+    'sharp-concurrency': { type: 'string' },
     rounds: { type: 'string', default: '7' },
     iterations: { type: 'string', default: '5' },
     json: { type: 'string' },
@@ -26,6 +28,10 @@ const { values } = parseArgs({
 const inputKinds = values.inputs.split(',');
 for (const kind of inputKinds) {
   if (kind !== 'jpeg' && kind !== 'rgb') throw new Error(`--inputs: '${kind}' is not an input kind; use jpeg, rgb or both (jpeg,rgb)`);
+}
+if (values['sharp-concurrency'] !== undefined) {
+  const sharp = (await import('sharp')).default;
+  sharp.concurrency(Number(values['sharp-concurrency']));
 }
 const rounds = Number(values.rounds);
 const iterations = Number(values.iterations);
@@ -104,7 +110,8 @@ async function imageSize(bytes) {
 }
 
 const fmt = (n) => n.toFixed(1);
-console.log(`rounds ${rounds} × ${iterations} iterations, medians in ms; ratio = predict / bare session.run (min..max over rounds)`);
+const sharpThreads = (await import('sharp')).default.concurrency();
+console.log(`rounds ${rounds} × ${iterations} iterations, medians in ms; ratio = predict / bare session.run (min..max over rounds); libvips threads per image: ${sharpThreads}`);
 console.log('| model | image | input | intra-op threads | bare run | predict | preprocess | inference | postprocess | ratio |');
 console.log('|---|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {

@@ -10,6 +10,9 @@
 // - `--runtime web`: the same pixels through onnxruntime-web's WebAssembly build instead of onnxruntime-node;
 //   dynamic-int8 convolutions are computed by other kernels there.
 //
+// Kernels: libvips' (nearest, linear, cubic, mitchell, lanczos2, lanczos3) and, on fully decoded pixels,
+// opencv-linear, opencv-area, pil-bilinear, align-corners, tf-legacy.
+//
 //   node bench/resize-kernel-map.mjs [--models yolo11n_int8_320.onnx,yolov8n_int8.onnx] [--kernels nearest,linear,cubic,lanczos3]
 //                                    [--runtime node|web] [--dither 12]
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -17,7 +20,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { onnx } from '@yolokit/backend-onnx';
 import { onnxWeb } from '@yolokit/backend-onnx/web';
-import { createModel, letterboxGeometry } from '@yolokit/core';
+import { createModel, letterboxGeometry, letterboxPixels } from '@yolokit/core';
 import { build } from 'esbuild';
 import sharp from 'sharp';
 
@@ -54,22 +57,104 @@ const { loadCoco32 } = await import(join(out, 'coco-labels.js'));
 const { evaluateDetections } = await import(join(out, 'map-evaluator.js'));
 rmSync(out, { recursive: true, force: true });
 
-/** core's letterbox (geometry, padding 114), with the resize kernel swapped; `noise` changes pixels afterwards. */
+/**
+ * Resizers of other libraries, written out here on fully decoded pixels, to compare with libvips' kernels:
+ * OpenCV's INTER_LINEAR (core's letterboxPixels) and INTER_AREA, PIL's antialiased BILINEAR, and the
+ * two-tap bilinear of align_corners=True (scipy, torch) and of TF1's legacy resize (source = destination × scale).
+ */
+const JS_RESIZERS = {
+  'opencv-area': (img, rw, rh) => separable(img, rw, rh, areaTaps),
+  'pil-bilinear': (img, rw, rh) => separable(img, rw, rh, pilBilinearTaps),
+  'align-corners': (img, rw, rh) => separable(img, rw, rh, twoTaps((o, n, m) => (m > 1 ? (o * (n - 1)) / (m - 1) : 0))),
+  'tf-legacy': (img, rw, rh) => separable(img, rw, rh, twoTaps((o, n, m) => (o * n) / m)),
+};
+
+/** Per output index along an axis of `n` → `m` pixels: the first source index and the weights from there. */
+function areaTaps(n, m) {
+  const scale = n / m;
+  return Array.from({ length: m }, (_, o) => {
+    const a = o * scale;
+    const b = (o + 1) * scale;
+    const first = Math.floor(a);
+    const weights = [];
+    for (let i = first; i < Math.min(Math.ceil(b), n); i++) weights.push((Math.min(b, i + 1) - Math.max(a, i)) / scale);
+    return { first, weights };
+  });
+}
+function pilBilinearTaps(n, m) {
+  const scale = n / m;
+  const filterScale = Math.max(scale, 1);
+  return Array.from({ length: m }, (_, o) => {
+    const centre = (o + 0.5) * scale;
+    const first = Math.max(0, Math.trunc(centre - filterScale + 0.5));
+    const last = Math.min(n, Math.trunc(centre + filterScale + 0.5));
+    const weights = [];
+    for (let i = first; i < last; i++) weights.push(Math.max(0, 1 - Math.abs((i - centre + 0.5) / filterScale)));
+    const total = weights.reduce((x, y) => x + y, 0);
+    return { first, weights: weights.map((w) => w / total) };
+  });
+}
+function twoTaps(sourceOf) {
+  return (n, m) =>
+    Array.from({ length: m }, (_, o) => {
+      const f = Math.min(Math.max(sourceOf(o, n, m), 0), n - 1);
+      const first = Math.min(Math.floor(f), n - 2 < 0 ? 0 : n - 2);
+      return n === 1 ? { first: 0, weights: [1] } : { first, weights: [1 - (f - first), f - first] };
+    });
+}
+/** Horizontal then vertical pass in floats, rounded once at the end. */
+function separable({ data, width, height }, rw, rh, taps) {
+  const across = taps(width, rw);
+  const down = taps(height, rh);
+  const middle = new Float32Array(rw * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < rw; x++) {
+      const { first, weights } = across[x];
+      for (let c = 0; c < 3; c++) {
+        let sum = 0;
+        for (let k = 0; k < weights.length; k++) sum += data[(y * width + first + k) * 3 + c] * weights[k];
+        middle[(y * rw + x) * 3 + c] = sum;
+      }
+    }
+  }
+  const out = new Uint8Array(rw * rh * 3);
+  for (let y = 0; y < rh; y++) {
+    const { first, weights } = down[y];
+    for (let x = 0; x < rw; x++) {
+      for (let c = 0; c < 3; c++) {
+        let sum = 0;
+        for (let k = 0; k < weights.length; k++) sum += middle[((first + k) * rw + x) * 3 + c] * weights[k];
+        out[(y * rw + x) * 3 + c] = Math.min(255, Math.max(0, Math.round(sum)));
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * core's letterbox (geometry, padding 114), with the resize swapped: a libvips kernel, or one of JS_RESIZERS
+ * or 'opencv-linear' on the decoded pixels; `noise` changes pixels afterwards.
+ */
 const decoderWith = (kernel, noise = () => 0) => ({
   async letterbox(image, target) {
     // As SharpImageDecoder: no ICC profile applied, EXIF orientation applied.
-    const source = sharp(readFileSync(image), { failOn: 'error', ignoreIcc: true });
-    const { width, height, orientation = 1 } = await source.metadata();
-    const g = orientation >= 5 ? letterboxGeometry(height, width, target.width, target.height) : letterboxGeometry(width, height, target.width, target.height);
-    const pixels = await source
-      .rotate()
-      .removeAlpha()
-      .toColourspace('srgb')
-      .resize(g.resizedWidth, g.resizedHeight, { fit: 'fill', kernel })
-      .extend({ top: g.top, bottom: g.bottom, left: g.left, right: g.right, background: { r: 114, g: 114, b: 114 } })
-      .raw()
-      .toBuffer();
-    const out = new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength);
+    const source = sharp(readFileSync(image), { failOn: 'error', ignoreIcc: true }).rotate().removeAlpha().toColourspace('srgb');
+    let out;
+    let g;
+    if (kernel === 'opencv-linear' || kernel in JS_RESIZERS) {
+      const { data, info } = await source.raw().toBuffer({ resolveWithObject: true });
+      const decoded = { data, width: info.width, height: info.height, channels: 3 };
+      if (kernel === 'opencv-linear') ({ pixels: out, geometry: g } = letterboxPixels(decoded, target.width, target.height));
+      else {
+        g = letterboxGeometry(info.width, info.height, target.width, target.height);
+        out = placeInPadding(JS_RESIZERS[kernel](decoded, g.resizedWidth, g.resizedHeight), g);
+      }
+    } else {
+      const { width, height, orientation = 1 } = await source.metadata();
+      g = orientation >= 5 ? letterboxGeometry(height, width, target.width, target.height) : letterboxGeometry(width, height, target.width, target.height);
+      const resized = await source.resize(g.resizedWidth, g.resizedHeight, { fit: 'fill', kernel }).raw().toBuffer();
+      out = placeInPadding(resized, g);
+    }
     for (let y = g.top; y < g.top + g.resizedHeight; y++) {
       for (let i = (y * target.width + g.left) * 3, end = i + g.resizedWidth * 3; i < end; i++) {
         out[i] = Math.min(255, Math.max(0, out[i] + noise()));
@@ -78,6 +163,13 @@ const decoderWith = (kernel, noise = () => 0) => ({
     return { pixels: out, geometry: g };
   },
 });
+
+function placeInPadding(resized, g) {
+  const out = new Uint8Array(g.targetWidth * g.targetHeight * 3).fill(114);
+  const row = g.resizedWidth * 3;
+  for (let y = 0; y < g.resizedHeight; y++) out.set(resized.subarray(y * row, (y + 1) * row), ((y + g.top) * g.targetWidth + g.left) * 3);
+  return out;
+}
 
 /** -1, 0 or +1 (each quarter, half, quarter), from a seeded linear congruential generator: repeatable runs. */
 function ditherNoise(seed) {

@@ -7,13 +7,17 @@ import { describeWithFixtures } from './support/fixtures.js';
 // Reference mAP50-95 measured by an independent pipeline (fixtures/PROVENANCE.md); a correct letterbox,
 // decoder, NMS and rescaling land within about 0.01.
 //
-// Known gap: yolo11n_int8_320 lands at 0.412 against 0.429. Where it comes from, measured by
-// `node bench/resize-kernel-map.mjs`: most coco32 images are 640 wide, so the 640 models see almost no
-// resampling (their mAP50-95 moves by 0.004 across kernels), while at 320 every image is halved and this
-// dynamic-int8 model moves by about 0.02 with the kernel alone (nearest 0.427, lanczos3 0.419, libvips linear
-// 0.412, OpenCV-linear 0.408, cubic 0.412), more than the 0.01 tolerance. The geometry, decoder and NMS are the
-// ones the 640 models validate; the kernel is chosen on bus.jpg and the 640 references, not tuned to this
-// number. So this model is held to a 0.025 tolerance, with the gap stated rather than hidden.
+// Known gap: yolo11n_int8_320 lands at 0.412 against 0.429. Measured by `node bench/resize-kernel-map.mjs
+// --dither 12` (and `--runtime web`): at 320 every coco32 image is halved, and this dynamic-int8 model moves with
+// the resize kernel alone (libvips: nearest 0.427, lanczos3 0.419, linear 0.412, cubic 0.412; OpenCV-linear,
+// OpenCV-area, PIL-bilinear, align-corners and TF-legacy sampling: 0.405 to 0.422), with the
+// runtime (the same nearest-sampled pixels give 0.427 on onnxruntime-node, 0.413 on onnxruntime-web), and with
+// invisible noise: ±1 level on half the pixels gives 0.392 to 0.420 over 12 seeds, a standard deviation of
+// 0.0085, and the same for yolov8n_int8 at 640 (0.0088). So on 32 images the 0.01 tolerance is about one
+// standard deviation of the measurement itself; the 640 models land inside it, this one 2 deviations out. No
+// pipeline tried reaches the reference's mAP50 (0.570; all 0.53 to 0.55). The geometry, decoder and NMS are
+// the ones the 640 models validate, and the kernel is not tuned to this number: this model is held to 0.025,
+// with the gap stated rather than hidden.
 const references = [
   { file: 'models/yolov8n_int8.onnx', map50: 0.69, map5095: 0.534, tolerance: 0.01 },
   { file: 'models/yolov10n_int8.onnx', map50: 0.689, map5095: 0.527, tolerance: 0.01 },
