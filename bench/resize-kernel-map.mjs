@@ -98,7 +98,7 @@ function twoTaps(sourceOf) {
   return (n, m) =>
     Array.from({ length: m }, (_, o) => {
       const f = Math.min(Math.max(sourceOf(o, n, m), 0), n - 1);
-      const first = Math.min(Math.floor(f), n - 2 < 0 ? 0 : n - 2);
+      const first = Math.min(Math.floor(f), Math.max(n - 2, 0));
       return n === 1 ? { first: 0, weights: [1] } : { first, weights: [1 - (f - first), f - first] };
     });
 }
