@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // How much coco32 mAP depends on the resampling kernel of the letterbox, per model: the same pipeline (core's
-// letterbox geometry, decoder, NMS, the test suite's COCO evaluator) with only libvips' resize kernel changed.
+// letterbox geometry, decoder, NMS, the test suite's COCO evaluator) with only the resize changed.
 // It explains the one reference gap left (yolo11n_int8_320, see test/accuracy-onnx.test.ts): at 320 the
 // dynamic-int8 model swings by about 0.02 mAP50-95 between ordinary kernels, at 640 by well under 0.01.
 //
