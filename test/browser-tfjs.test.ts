@@ -1,17 +1,23 @@
-
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, extname, join, normalize, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
 import { tfjs } from '@yolokit/backend-tfjs';
-import { createModel, type DetectionJSON, type ResultJSON } from '@yolokit/core';
-import { build } from 'esbuild';
+import { createModel, type ResultJSON } from '@yolokit/core';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { CHROMIUM_ARGS as BASE_CHROMIUM_ARGS, CONTENT_TYPES, chromiumPath, describeWithBrowser } from './support/browser.js';
+import {
+  CHROMIUM_ARGS as BASE_CHROMIUM_ARGS,
+  bestMatches,
+  bundlePage,
+  chromiumPath,
+  describeDetections,
+  describeWithBrowser,
+  type PageRun,
+  runPage,
+  type StaticSite,
+  serveStatic,
+} from './support/browser.js';
 import { fixturePath } from './support/fixtures.js';
 
 /**
@@ -116,75 +122,9 @@ interface PageReport {
   error?: { name?: string; message: string; code?: string; available?: string[]; isYoloError?: boolean; isBackendUnavailable?: boolean };
 }
 
-interface PageRun {
-  report: PageReport;
-  /** Console errors and uncaught page errors, for failure messages. */
-  errors: string[];
-  requests: string[];
-  foreignRequests: string[];
-  failedResponses: string[];
-}
-
-
-/** Serves the page, the bundle, the model folder, the photo and the .wasm files, as a plain static host would. */
-async function serve(routes: Readonly<Record<string, string>>, page: string): Promise<{ server: Server; origin: string; requests: string[] }> {
-  const requests: string[] = [];
-  const server = createServer(async (request, response) => {
-    const path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
-    requests.push(path);
-    if (path === '/') {
-      response.writeHead(200, { 'Content-Type': CONTENT_TYPES['.html'] }).end(page);
-      return;
-    }
-    if (path === '/favicon.ico') {
-      // Chromium asks for one on its own; a 404 would show up as a console error of the page.
-      response.writeHead(204).end();
-      return;
-    }
-    const prefix = Object.keys(routes).find((route) => path.startsWith(route));
-    const root = prefix === undefined ? undefined : routes[prefix];
-    const file = prefix === undefined || root === undefined ? undefined : normalize(join(root, path.slice(prefix.length)));
-    if (file === undefined || root === undefined || (file !== root && !file.startsWith(root + sep))) {
-      response.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
-      return;
-    }
-    try {
-      const body = await readFile(file);
-      response.writeHead(200, { 'Content-Type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream' }).end(body);
-    } catch {
-      response.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
-    }
-  });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as AddressInfo;
-  return { server, origin: `http://127.0.0.1:${port}`, requests };
-}
-
-function iou(a: readonly number[], b: readonly number[]): number {
-  const width = Math.max(0, Math.min(a[2], b[2]) - Math.max(a[0], b[0]));
-  const height = Math.max(0, Math.min(a[3], b[3]) - Math.max(a[1], b[1]));
-  const intersection = width * height;
-  const union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - intersection;
-  return union > 0 ? intersection / union : 0;
-}
-
-/** For each detection of `from` with confidence >= MIN_CONFIDENCE, the best same-class IoU among `to`. */
-function bestMatches(from: readonly DetectionJSON[], to: readonly DetectionJSON[]): { detection: DetectionJSON; iou: number }[] {
-  return from
-    .filter((d) => d.confidence >= MIN_CONFIDENCE)
-    .map((detection) => ({
-      detection,
-      iou: Math.max(0, ...to.filter((other) => other.classId === detection.classId).map((other) => iou(detection.box, other.box))),
-    }));
-}
-
-function describeDetections(detections: readonly DetectionJSON[]): string {
-  return detections.map((d) => `${d.className} ${d.confidence.toFixed(3)} [${d.box.map((v) => v.toFixed(1)).join(', ')}]`).join('; ');
-}
-
 /** What every runtime that ran must show on bus.jpg. */
-function expectBusDetections(run: PageRun, runtime: string): ResultJSON {
-  const { report } = run;
+function expectBusDetections(run: PageRun<PageReport>, runtime: string): ResultJSON {
+  const report = run.report!;
   expect(report.ok, `page error: ${JSON.stringify(report.error)}\npage console errors:\n${run.errors.join('\n')}`).toBe(true);
   expect(report.backend).toBe('tfjs');
   expect(report.runtime).toMatch(new RegExp(`^tfjs \\d+\\.\\d+\\.\\d+ \\(${runtime}\\)$`));
@@ -224,58 +164,18 @@ describeWithBrowser('@yolokit/backend-tfjs in headless Chromium: COCO YOLOv8n we
   let bundleDir: string;
   /** The files esbuild bundled into the page script. */
   let bundledInputs: string[];
-  let site: Awaited<ReturnType<typeof serve>>;
+  let site: StaticSite;
   let browser: Browser;
   let nodeResult: ResultJSON;
 
   /** Opens the page in a fresh browser context (a fresh TF.js) and waits for its report. */
-  async function runPage(runtime: string, on: Browser = browser): Promise<PageRun> {
-    const context = await on.newContext();
-    const page = await context.newPage();
-    const run: PageRun = { report: { ok: false }, errors: [], requests: [], foreignRequests: [], failedResponses: [] };
-    page.on('console', (message) => {
-      if (message.type() === 'error') run.errors.push(`console.error: ${message.text()}`);
-    });
-    page.on('pageerror', (error) => run.errors.push(`pageerror: ${error.message}`));
-    page.on('request', (request) => {
-      const url = request.url();
-      if (url.startsWith(site.origin)) run.requests.push(new URL(url).pathname);
-      else if (!/^(data|blob):/.test(url)) run.foreignRequests.push(url);
-    });
-    page.on('response', (response) => {
-      if (response.status() >= 400) run.failedResponses.push(`${response.status()} ${response.url()}`);
-    });
-    try {
-      await page.goto(`${site.origin}/?runtime=${runtime}`);
-      await page.waitForFunction(() => (window as { __result?: unknown }).__result !== undefined, undefined, { timeout: PAGE_TIMEOUT - 10_000 });
-      run.report = await page.evaluate(() => (window as unknown as { __result: PageReport }).__result);
-    } catch (error) {
-      throw new Error(`the page (runtime ${runtime}) reported nothing: ${(error as Error).message}\npage errors:\n${run.errors.join('\n')}`, {
-        cause: error,
-      });
-    } finally {
-      await context.close();
-    }
-    return run;
-  }
+  const openPage = (runtime: string, on: Browser = browser): Promise<PageRun<PageReport>> => runPage<PageReport>(on, site, `/?runtime=${runtime}`, PAGE_TIMEOUT - 10_000);
 
   beforeAll(async () => {
-    const testDir = dirname(fileURLToPath(import.meta.url));
     bundleDir = await mkdtemp(join(tmpdir(), 'yolokit-browser-tfjs-'));
-    const bundle = await build({
-      stdin: { contents: PAGE_ENTRY, resolveDir: testDir, sourcefile: 'browser-tfjs-page.js', loader: 'js' },
-      bundle: true,
-      platform: 'browser',
-      conditions: ['browser'],
-      format: 'esm',
-      target: 'es2022',
-      outfile: join(bundleDir, 'app.js'),
-      logLevel: 'error',
-      metafile: true,
-    });
-    bundledInputs = Object.keys(bundle.metafile.inputs);
+    bundledInputs = await bundlePage(PAGE_ENTRY, join(bundleDir, 'app.js'));
     const wasmDir = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
-    site = await serve(
+    site = await serveStatic(
       {
         '/app.js': join(bundleDir, 'app.js'),
         '/models/yolov8n_coco_web_model/': fixturePath(MODEL),
@@ -296,14 +196,14 @@ describeWithBrowser('@yolokit/backend-tfjs in headless Chromium: COCO YOLOv8n we
 
   afterAll(async () => {
     await browser?.close();
-    await new Promise((done) => (site ? site.server.close(done) : done(undefined)));
+    await site?.close();
     if (bundleDir) await rm(bundleDir, { recursive: true, force: true });
   });
 
   let wasmResult: ResultJSON | undefined;
 
   it('the page script is built from the browser entries of @yolokit/core and @yolokit/backend-tfjs', () => {
-    const inputs = bundledInputs.map((input) => input.split(sep).join('/'));
+    const inputs = bundledInputs;
     expect(inputs.some((input) => input.endsWith('packages/core/dist/index.browser.js')), inputs.join('\n')).toBe(true);
     expect(inputs.some((input) => input.endsWith('packages/backend-tfjs/dist/browser.js')), inputs.join('\n')).toBe(true);
     // Not the Node entries, and nothing of sharp or tfjs-node.
@@ -313,11 +213,11 @@ describeWithBrowser('@yolokit/backend-tfjs in headless Chromium: COCO YOLOv8n we
   it(
     "runtime 'wasm': a bus and at least 3 persons, in image pixels, on tfjs (wasm) with the served .wasm files",
     async () => {
-      const run = await runPage('wasm');
+      const run = await openPage('wasm');
       wasmResult = expectBusDetections(run, 'wasm');
       // The .wasm binary came from options.wasmPaths on the test's server.
       expect(run.requests.filter((path) => path.startsWith('/tfjs-wasm/') && path.endsWith('.wasm')).length).toBeGreaterThanOrEqual(1);
-      console.info(`[browser-tfjs wasm] ${run.report.runtime}: ${describeDetections(wasmResult.detections)}`);
+      console.info(`[browser-tfjs wasm] ${run.report!.runtime}: ${describeDetections(wasmResult.detections)}`);
     },
     PAGE_TIMEOUT,
   );
@@ -325,8 +225,8 @@ describeWithBrowser('@yolokit/backend-tfjs in headless Chromium: COCO YOLOv8n we
   it(`wasm in the browser and wasm in Node find the same boxes (same class, IoU >= ${MIN_IOU})`, () => {
     expect(wasmResult, 'the wasm page run above did not produce a result').toBeDefined();
     const browserDetections = wasmResult!.detections;
-    const forward = bestMatches(browserDetections, nodeResult.detections);
-    const backward = bestMatches(nodeResult.detections, browserDetections);
+    const forward = bestMatches(browserDetections, nodeResult.detections, MIN_CONFIDENCE);
+    const backward = bestMatches(nodeResult.detections, browserDetections, MIN_CONFIDENCE);
     const context = `browser: ${describeDetections(browserDetections)}\nnode: ${describeDetections(nodeResult.detections)}`;
     // Both sides predicted with conf 0.25, so a box near 0.4 on one side (a person at the left edge scores about
     // 0.41 in one and 0.39 in the other) still has its counterpart on the other.
@@ -342,18 +242,18 @@ describeWithBrowser('@yolokit/backend-tfjs in headless Chromium: COCO YOLOv8n we
   it(
     "runtime 'webgl': the same detections where the page has WebGL, else a BACKEND_UNAVAILABLE rejection",
     async () => {
-      const run = await runPage('webgl');
-      const webgl = run.report.webgl;
+      const run = await openPage('webgl');
+      const webgl = run.report!.webgl;
       expect(webgl, `the page did not report whether it has WebGL: ${JSON.stringify(run.report)}`).toBeDefined();
       if (webgl!.available) {
         const result = expectBusDetections(run, 'webgl');
-        const matches = bestMatches(result.detections, nodeResult.detections);
+        const matches = bestMatches(result.detections, nodeResult.detections, MIN_CONFIDENCE);
         for (const { detection, iou: best } of matches) {
           expect(best, `${detection.className} ${detection.confidence.toFixed(3)} vs node: ${describeDetections(nodeResult.detections)}`).toBeGreaterThanOrEqual(MIN_IOU);
         }
         const worst = Math.min(...matches.map((m) => m.iou));
         console.info(
-          `[browser-tfjs webgl on ${webgl!.renderer}] ${run.report.runtime}: ${describeDetections(result.detections)}; worst IoU vs node ${worst.toFixed(4)}`,
+          `[browser-tfjs webgl on ${webgl!.renderer}] ${run.report!.runtime}: ${describeDetections(result.detections)}; worst IoU vs node ${worst.toFixed(4)}`,
         );
       } else {
         expectWebglRejected(run);
@@ -370,8 +270,8 @@ describeWithBrowser('@yolokit/backend-tfjs in headless Chromium: COCO YOLOv8n we
       // on OffscreenCanvas, which TF.js uses): the branch above for browsers without WebGL, checked for real.
       const noWebgl = await chromium.launch({ executablePath: chromiumPath, args: [...CHROMIUM_ARGS, '--disable-software-rasterizer'] });
       try {
-        const run = await runPage('webgl', noWebgl);
-        expect(run.report.webgl?.available).toBe(false);
+        const run = await openPage('webgl', noWebgl);
+        expect(run.report!.webgl?.available).toBe(false);
         expectWebglRejected(run);
       } finally {
         await noWebgl.close();
@@ -382,8 +282,8 @@ describeWithBrowser('@yolokit/backend-tfjs in headless Chromium: COCO YOLOv8n we
 });
 
 /** yolokit's typed rejection of a forced webgl runtime in a page without WebGL. */
-function expectWebglRejected(run: PageRun): void {
-  const { report } = run;
+function expectWebglRejected(run: PageRun<PageReport>): void {
+  const report = run.report!;
   expect(report.ok, `webgl should have been rejected, got ${report.runtime}; page console errors:\n${run.errors.join('\n')}`).toBe(false);
   expect(report.error).toMatchObject({ code: 'BACKEND_UNAVAILABLE', name: 'BackendUnavailableError', isYoloError: true, isBackendUnavailable: true });
   expect(report.error!.message).toBe(

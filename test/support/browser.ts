@@ -1,6 +1,17 @@
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, extname, join, normalize, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { DetectionJSON } from '@yolokit/core';
+import { build } from 'esbuild';
+import type { Browser } from 'playwright-core';
 import { describe, it } from 'vitest';
 import { describeWithFixtures } from './fixtures.js';
+
+/** test/, where page scripts resolve their imports from. */
+const testDir = dirname(dirname(fileURLToPath(import.meta.url)));
 
 /** Debian's Chromium (`.ci/run` installs it), or another one named by CHROMIUM_PATH. */
 export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -56,4 +67,126 @@ export function describeWithBrowser(name: string, fixtures: readonly string[], b
     console.warn(`[yolokit tests] skipping "${name}": ${message}`);
     describe.skip(`${name} (skipped: ${message})`, body);
   }
+}
+
+/** A static host on a loopback port: `page` at `/`, and each route prefix served from its folder (or file). */
+export interface StaticSite {
+  readonly server: Server;
+  readonly origin: string;
+  /** Every path asked for, in order. */
+  readonly requests: string[];
+  close(): Promise<void>;
+}
+
+/** Serves `page` and the `routes` (URL prefix → folder or file) as a plain static host would, no special headers. */
+export async function serveStatic(routes: Readonly<Record<string, string>>, page: string): Promise<StaticSite> {
+  const requests: string[] = [];
+  const server = createServer(async (request, response) => {
+    const path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
+    requests.push(path);
+    if (path === '/') {
+      response.writeHead(200, { 'Content-Type': CONTENT_TYPES['.html'] }).end(page);
+      return;
+    }
+    if (path === '/favicon.ico') {
+      // Chromium asks for one on its own; a 404 would show up as a console error of the page.
+      response.writeHead(204).end();
+      return;
+    }
+    const prefix = Object.keys(routes).find((route) => path.startsWith(route));
+    const root = prefix === undefined ? undefined : routes[prefix];
+    const file = prefix === undefined || root === undefined ? undefined : normalize(join(root, path.slice(prefix.length)));
+    if (file === undefined || root === undefined || (file !== root && !file.startsWith(root + sep))) {
+      response.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
+      return;
+    }
+    try {
+      const body = await readFile(file);
+      response.writeHead(200, { 'Content-Type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream' }).end(body);
+    } catch {
+      response.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
+    }
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as AddressInfo;
+  return { server, origin: `http://127.0.0.1:${port}`, requests, close: () => new Promise((done) => server.close(() => done())) };
+}
+
+/** What a test page reported (`window.__result`), and what the browser saw while it ran. */
+export interface PageRun<Report> {
+  report: Report | undefined;
+  /** Console errors and uncaught page errors, for failure messages. */
+  errors: string[];
+  /** Paths asked of the test's site. */
+  requests: string[];
+  /** Anything asked elsewhere (the pages must work offline). */
+  foreignRequests: string[];
+  failedResponses: string[];
+}
+
+/** Opens `url` of `site` in a fresh browser context and waits until the page has put its report on `window.__result`. */
+export async function runPage<Report>(browser: Browser, site: StaticSite, url: string, timeoutMs: number): Promise<PageRun<Report>> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const run: PageRun<Report> = { report: undefined, errors: [], requests: [], foreignRequests: [], failedResponses: [] };
+  page.on('console', (message) => {
+    if (message.type() === 'error') run.errors.push(`console.error: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => run.errors.push(`pageerror: ${error.message}`));
+  page.on('request', (request) => {
+    const requested = request.url();
+    if (requested.startsWith(site.origin)) run.requests.push(new URL(requested).pathname);
+    else if (!/^(data|blob):/.test(requested)) run.foreignRequests.push(requested);
+  });
+  page.on('response', (response) => {
+    if (response.status() >= 400) run.failedResponses.push(`${response.status()} ${response.url()}`);
+  });
+  try {
+    await page.goto(`${site.origin}${url}`);
+    await page.waitForFunction(() => (window as { __result?: unknown }).__result !== undefined, undefined, { timeout: timeoutMs });
+    run.report = await page.evaluate(() => (window as unknown as { __result: Report }).__result);
+  } catch (error) {
+    throw new Error(`the page ${url} reported nothing: ${(error as Error).message}\npage errors:\n${run.errors.join('\n')}`, { cause: error });
+  } finally {
+    await context.close();
+  }
+  return run;
+}
+
+/** Bundles a page script (`entry`, resolved from test/) for the browser with esbuild; returns the files it took in. */
+export async function bundlePage(entry: string, outfile: string): Promise<string[]> {
+  const bundle = await build({
+    stdin: { contents: entry, resolveDir: testDir, sourcefile: 'page.js', loader: 'js' },
+    bundle: true,
+    platform: 'browser',
+    conditions: ['browser'],
+    format: 'esm',
+    target: 'es2022',
+    outfile,
+    logLevel: 'error',
+    metafile: true,
+  });
+  return Object.keys(bundle.metafile.inputs).map((input) => input.split(sep).join('/'));
+}
+
+export function iou(a: readonly number[], b: readonly number[]): number {
+  const width = Math.max(0, Math.min(a[2], b[2]) - Math.max(a[0], b[0]));
+  const height = Math.max(0, Math.min(a[3], b[3]) - Math.max(a[1], b[1]));
+  const intersection = width * height;
+  const union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - intersection;
+  return union > 0 ? intersection / union : 0;
+}
+
+/** For each detection of `from` with confidence >= `minConfidence`, the best same-class IoU among `to`. */
+export function bestMatches(from: readonly DetectionJSON[], to: readonly DetectionJSON[], minConfidence: number): { detection: DetectionJSON; iou: number }[] {
+  return from
+    .filter((d) => d.confidence >= minConfidence)
+    .map((detection) => ({
+      detection,
+      iou: Math.max(0, ...to.filter((other) => other.classId === detection.classId).map((other) => iou(detection.box, other.box))),
+    }));
+}
+
+export function describeDetections(detections: readonly DetectionJSON[]): string {
+  return detections.map((d) => `${d.className} ${d.confidence.toFixed(3)} [${d.box.map((v) => v.toFixed(1)).join(', ')}]`).join('; ');
 }
