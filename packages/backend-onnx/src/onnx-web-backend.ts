@@ -97,6 +97,7 @@ export function onnxWeb(options?: OnnxWebBackendOptions): Backend {
     contractVersion: BACKEND_CONTRACT_VERSION,
     async load(source: ModelSource, loadOptions?: LoadOptions): Promise<OnnxSession> {
       checkProvidersAvailable(names);
+      await checkWebgpuAdapter(names);
       checkStartSettings(numThreads, wasmPaths);
       return loadOnnxSession(source, loadOptions, binding);
     },
@@ -176,11 +177,26 @@ function checkProvidersAvailable(names: readonly string[]): void {
   if (missing !== undefined) throw unavailable(missing, available);
 }
 
+/**
+ * A browser can have navigator.gpu and no adapter (no GPU, or WebGPU blocked for it). onnxruntime-web would then
+ * drop 'webgpu' with a console warning and run everything on the providers after it, while the runtime's
+ * description still named WebGPU; asking for an adapter first turns that into the error a listed provider that
+ * cannot start gets.
+ */
+async function checkWebgpuAdapter(names: readonly string[]): Promise<void> {
+  if (inNode || !names.includes('webgpu')) return;
+  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+  const adapter = await gpu?.requestAdapter().catch(() => null);
+  if (adapter) return;
+  throw unavailable('webgpu', availableProviders().filter((name) => name !== 'webgpu'), 'navigator.gpu.requestAdapter() gave no adapter');
+}
+
 function classifyProviderFailure(error: unknown, names: readonly string[]): BackendUnavailableError | undefined {
   const message = error instanceof Error ? error.message : String(error);
   const lower = message.toLowerCase();
   const culprit = names.find((name) => name !== 'wasm' && name !== 'cpu' && lower.includes(name.toLowerCase()));
-  if (culprit) return unavailable(culprit, availableProviders(), message, error);
+  // It failed to start, so it is not available after all (navigator.gpu can exist without a usable adapter).
+  if (culprit) return unavailable(culprit, availableProviders().filter((name) => name !== culprit), message, error);
   // onnxruntime-web reports a WebAssembly runtime that could not start (files not found, no SIMD) this way.
   if (/no available backend found|backend not found|initWasm|initializeWebAssembly|fetching of the wasm/i.test(message)) {
     return new BackendUnavailableError(
@@ -199,7 +215,9 @@ function unavailable(name: string, available: readonly string[], detail?: string
   if (name === 'webgpu' || name === 'webnn') {
     hint = inNode
       ? `In Node onnxruntime-web runs only 'wasm'; for a GPU use onnx() from '@yolokit/backend-onnx' (its 'cuda' or 'webgpu' provider).`
-      : `This browser does not offer ${name === 'webgpu' ? 'WebGPU (navigator.gpu)' : 'WebNN (navigator.ml)'}; add 'wasm' as a fallback.`;
+      : detail !== undefined && name === 'webgpu'
+        ? "This browser has WebGPU (navigator.gpu) but gave no usable GPU adapter (no GPU, or WebGPU blocked for it); use ['wasm'] here, and list 'webgpu' only where navigator.gpu.requestAdapter() gives an adapter."
+        : `This browser does not offer ${name === 'webgpu' ? 'WebGPU (navigator.gpu)' : 'WebNN (navigator.ml)'}; add 'wasm' as a fallback.`;
   } else if (['cuda', 'tensorrt', 'coreml', 'dml'].includes(name)) {
     hint = `'${name}' is a provider of onnxruntime-node: use onnx() from '@yolokit/backend-onnx' in Node.`;
   }
