@@ -17,6 +17,7 @@ import {
   runPage,
   type StaticSite,
   serveStatic,
+  WEBGPU_CHROMIUM_ARGS,
 } from './support/browser.js';
 import { fixturePath } from './support/fixtures.js';
 
@@ -25,7 +26,7 @@ import { fixturePath } from './support/fixtures.js';
  * the browser entry of @yolokit/core and `onnxWeb` is bundled here with esbuild, served on a loopback port with
  * yolov8n_fp32.onnx, bus.jpg and onnxruntime-web's .wasm files, and run once per execution provider. WebGPU runs
  * on SwiftShader, Chromium's software Vulkan, which this machine's Chromium offers as a WebGPU adapter when asked
- * (the flags below): the WebGPU path of onnxruntime-web (its JSEP kernels, WGSL shaders) runs for real, only on
+ * (WEBGPU_CHROMIUM_ARGS): the WebGPU path of onnxruntime-web (its JSEP kernels, WGSL shaders) runs for real, only on
  * the CPU. The fp32 model is used because WebGPU has kernels for all of its operators (the int8 models'
  * ConvInteger would fall back to WebAssembly).
  */
@@ -33,16 +34,6 @@ import { fixturePath } from './support/fixtures.js';
 const MODEL = 'models/yolov8n_fp32.onnx';
 const IMAGE = 'images/bus.jpg';
 const PAGE_TIMEOUT = 240_000;
-
-/** The machine's flags, plus a WebGPU adapter on SwiftShader (it needs the new headless mode). */
-const WEBGPU_ARGS = [
-  ...CHROMIUM_ARGS.filter((flag) => flag !== '--headless' && flag !== '--disable-gpu'),
-  '--headless=new',
-  '--enable-unsafe-webgpu',
-  '--enable-unsafe-swiftshader',
-  '--use-webgpu-adapter=swiftshader',
-  '--enable-features=Vulkan',
-];
 
 /**
  * Node (sharp's letterbox) against the browser (letterboxPixels, OpenCV-style bilinear in JavaScript): the same
@@ -157,7 +148,7 @@ describeWithBrowser('@yolokit/backend-onnx/web in headless Chromium: yolov8n_fp3
       PAGE_HTML,
     );
     browser = await chromium.launch({ executablePath: chromiumPath, args: [...CHROMIUM_ARGS] });
-    webgpuBrowser = await chromium.launch({ executablePath: chromiumPath, args: WEBGPU_ARGS, ignoreDefaultArgs: ['--headless'] });
+    webgpuBrowser = await chromium.launch({ executablePath: chromiumPath, args: [...WEBGPU_CHROMIUM_ARGS], ignoreDefaultArgs: ['--headless'] });
     const model = await createModel({ backend: onnx(), model: fixturePath(MODEL) });
     try {
       nodeResult = (await model.predict(fixturePath(IMAGE), { conf: 0.25 })).toJSON();

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { CHROMIUM_ARGS, CONTENT_TYPES, chromiumPath, describeWithBrowser } from './support/browser.js';
+import { CHROMIUM_ARGS, CONTENT_TYPES, chromiumPath, describeWithBrowser, WEBGPU_CHROMIUM_ARGS } from './support/browser.js';
 import { fixturePath, repoRoot } from './support/fixtures.js';
 
 /**
@@ -181,4 +181,38 @@ describeWithBrowserAndSite('docs site: live demo in headless Chromium', () => {
     expect(await error.textContent()).toMatch(/This model cannot be used: bus\.jpg\..*exported to ONNX by Ultralytics/);
     expect(await page.locator('.demo-overlay g.detection').count()).toBe(0);
   });
+});
+
+describeWithBrowserAndSite('docs site: live demo on WebGPU (SwiftShader adapter) in headless Chromium', () => {
+  let browser: Browser;
+  let site: Awaited<ReturnType<typeof serveSite>>;
+
+  beforeAll(async () => {
+    site = await serveSite(siteDir);
+    browser = await chromium.launch({ executablePath: chromiumPath, args: [...WEBGPU_CHROMIUM_ARGS], ignoreDefaultArgs: ['--headless'] });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise((done) => (site ? site.server.close(done) : done(undefined)));
+  });
+
+  it("with the runtime set to WebGPU, runs on 'webgpu' (wasm for the int8 operators WebGPU lacks) and draws a bus and at least 3 persons", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(`${site.origin}/demo.html`);
+    await page.locator('.demo-model-input').waitFor({ state: 'attached' });
+    await page.locator('.demo-provider select').selectOption('webgpu');
+    await page.locator('.demo-model-input').setInputFiles(fixturePath(modelFixture));
+    await page.locator('.demo-image-input').setInputFiles(fixturePath(imageFixture));
+    await page.locator('.demo-status[data-state="done"], .demo-status[data-state="error"]').waitFor({ timeout: 180_000 });
+    const errors = (await page.locator('.demo-error').allTextContents()).join(' ');
+    expect(await page.locator('.demo-status').getAttribute('data-state'), `${await page.locator('.demo-status').textContent()} ${errors}`).toBe('done');
+    expect(await page.locator('.demo-runtime').textContent()).toMatch(/^onnxruntime-web \S+ \(webgpu, wasm, /);
+    const classes = await page.locator('.demo-overlay g.detection').evaluateAll((groups) => groups.map((group) => group.getAttribute('data-class')));
+    expect(classes.filter((c) => c === 'bus').length, classes.join(', ')).toBeGreaterThanOrEqual(1);
+    expect(classes.filter((c) => c === 'person').length, classes.join(', ')).toBeGreaterThanOrEqual(3);
+    expect(pageErrors).toEqual([]);
+  }, 240_000);
 });

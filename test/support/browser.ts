@@ -28,6 +28,20 @@ export const CHROMIUM_ARGS: readonly string[] = [
   '--no-first-run',
 ];
 
+/**
+ * The machine's flags, plus a WebGPU adapter on SwiftShader, Chromium's software Vulkan (it needs the new
+ * headless mode and the GPU process): WebGPU's kernels and shaders run for real, on the CPU. Launch with
+ * `ignoreDefaultArgs: ['--headless']`, or playwright adds the old mode back.
+ */
+export const WEBGPU_CHROMIUM_ARGS: readonly string[] = [
+  ...CHROMIUM_ARGS.filter((flag) => flag !== '--headless' && flag !== '--disable-gpu'),
+  '--headless=new',
+  '--enable-unsafe-webgpu',
+  '--enable-unsafe-swiftshader',
+  '--use-webgpu-adapter=swiftshader',
+  '--enable-features=Vulkan',
+];
+
 /** What a plain static host sends for the files the browser tests serve. */
 export const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.html': 'text/html; charset=utf-8',
