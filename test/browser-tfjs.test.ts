@@ -17,6 +17,7 @@ import {
   runPage,
   type StaticSite,
   serveStatic,
+  WEBGPU_CHROMIUM_ARGS,
 } from './support/browser.js';
 import { fixturePath } from './support/fixtures.js';
 
@@ -32,6 +33,7 @@ const MODEL = 'models/yolov8n_coco_web_model';
 const IMAGE = 'images/bus.jpg';
 const FIXTURES = [`${MODEL}/model.json`, `${MODEL}/metadata.yaml`, IMAGE];
 const PAGE_TIMEOUT = 180_000;
+const WEBGPU_TIMEOUT = 360_000;
 
 /**
  * The flags of docs-demo.test.ts (no sandbox as root, no GPU, no calls home). With --disable-gpu, Chromium still
@@ -54,6 +56,7 @@ const MIN_CONFIDENCE = 0.4;
 /** The page script, bundled at test time. Its report is put on `window.__result`. */
 const PAGE_ENTRY = `
 import '@tensorflow/tfjs-backend-webgl';
+import '@tensorflow/tfjs-backend-webgpu';
 import { getBackend } from '@tensorflow/tfjs-core';
 import { tfjs } from '@yolokit/backend-tfjs';
 import { BackendUnavailableError, createModel, YoloError } from '@yolokit/core';
@@ -77,12 +80,14 @@ function probeWebgl() {
 async function main() {
   const runtime = new URL(location.href).searchParams.get('runtime');
   const webgl = probeWebgl();
+  const adapter = navigator.gpu ? await navigator.gpu.requestAdapter().catch(() => null) : null;
+  const webgpu = adapter ? { architecture: adapter.info?.architecture ?? '' } : null;
   try {
     const backend = tfjs({ runtime, wasmPaths: location.origin + '/tfjs-wasm/' });
     const model = await createModel({ backend, model: '/models/yolov8n_coco_web_model/' });
     try {
       const result = await model.predict('/images/bus.jpg', { conf: 0.25 });
-      return { ok: true, webgl, runtime: model.info.runtime, backend: model.info.backend, tfBackend: getBackend(), result: result.toJSON() };
+      return { ok: true, webgl, webgpu, runtime: model.info.runtime, backend: model.info.backend, tfBackend: getBackend(), result: result.toJSON() };
     } finally {
       await model.dispose();
     }
@@ -90,6 +95,7 @@ async function main() {
     return {
       ok: false,
       webgl,
+      webgpu,
       error: {
         name: error?.name,
         message: error?.message ?? String(error),
@@ -114,6 +120,7 @@ const PAGE_HTML = `<!doctype html>
 
 interface PageReport {
   ok: boolean;
+  webgpu?: { architecture: string } | null;
   webgl?: { available: boolean; renderer: string | null };
   runtime?: string;
   backend?: string;
@@ -169,7 +176,8 @@ describeWithBrowser('@yolokit/backend-tfjs in headless Chromium: COCO YOLOv8n we
   let nodeResult: ResultJSON;
 
   /** Opens the page in a fresh browser context (a fresh TF.js) and waits for its report. */
-  const openPage = (runtime: string, on: Browser = browser): Promise<PageRun<PageReport>> => runPage<PageReport>(on, site, `/?runtime=${runtime}`, PAGE_TIMEOUT - 10_000);
+  const openPage = (runtime: string, on: Browser = browser, timeoutMs = PAGE_TIMEOUT - 10_000): Promise<PageRun<PageReport>> =>
+    runPage<PageReport>(on, site, `/?runtime=${runtime}`, timeoutMs);
 
   beforeAll(async () => {
     bundleDir = await mkdtemp(join(tmpdir(), 'yolokit-browser-tfjs-'));
@@ -276,6 +284,44 @@ describeWithBrowser('@yolokit/backend-tfjs in headless Chromium: COCO YOLOv8n we
       } finally {
         await noWebgl.close();
       }
+    },
+    PAGE_TIMEOUT,
+  );
+
+  it(
+    "runtime 'webgpu' on Chromium's SwiftShader WebGPU adapter: the same detections as Node",
+    async () => {
+      const webgpuBrowser = await chromium.launch({ executablePath: chromiumPath, args: [...WEBGPU_CHROMIUM_ARGS], ignoreDefaultArgs: ['--headless'] });
+      try {
+        // SwiftShader compiles TF.js' WGSL shaders on the CPU: about 90 s on this machine.
+        const run = await openPage('webgpu', webgpuBrowser, WEBGPU_TIMEOUT - 10_000);
+        expect(run.report!.webgpu, JSON.stringify(run.report)).toMatchObject({ architecture: 'swiftshader' });
+        const result = expectBusDetections(run, 'webgpu');
+        const matches = bestMatches(result.detections, nodeResult.detections, MIN_CONFIDENCE);
+        for (const { detection, iou: best } of matches) {
+          expect(best, `${detection.className} ${detection.confidence.toFixed(3)} vs node: ${describeDetections(nodeResult.detections)}`).toBeGreaterThanOrEqual(MIN_IOU);
+        }
+        console.info(`[browser-tfjs webgpu] ${run.report!.runtime}: worst IoU vs node ${Math.min(...matches.map((m) => m.iou)).toFixed(4)}`);
+      } finally {
+        await webgpuBrowser.close();
+      }
+    },
+    WEBGPU_TIMEOUT,
+  );
+
+  it(
+    "runtime 'webgpu' in a Chromium with navigator.gpu but no adapter: BackendUnavailableError saying so, webgpu not offered",
+    async () => {
+      const run = await openPage('webgpu');
+      const report = run.report!;
+      expect(report.webgpu).toBeNull();
+      expect(report.ok, `webgpu should have been rejected, got ${report.runtime}`).toBe(false);
+      expect(report.error).toMatchObject({ code: 'BACKEND_UNAVAILABLE', isYoloError: true, isBackendUnavailable: true });
+      expect(report.error!.message).toBe(
+        "TF.js runtime 'webgpu' is not available: this browser has WebGPU (navigator.gpu) but gave no GPU adapter " +
+          "(no GPU, or WebGPU blocked for it). Use one of the runtimes available here (webgl, wasm, cpu) or runtime 'auto'.",
+      );
+      expect(report.error!.available).toEqual(['webgl', 'wasm', 'cpu']);
     },
     PAGE_TIMEOUT,
   );

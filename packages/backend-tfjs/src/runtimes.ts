@@ -19,6 +19,8 @@ interface RuntimeSpec {
   readonly tfBackend: string;
   /** Why the runtime cannot work here, before trying to import anything; `undefined` when it may work. */
   readonly unusableHere?: (platform: Platform) => string | undefined;
+  /** Like `unusableHere`, for what only an asynchronous question can tell. */
+  readonly unusableNow?: () => Promise<string | undefined>;
   /** For dependencies: a literal import, so that bundlers include the package. Optional peers have none. */
   readonly load?: () => Promise<unknown>;
 }
@@ -47,6 +49,16 @@ const RUNTIMES: Readonly<Record<TfjsRuntime, RuntimeSpec>> = {
     tfBackend: 'webgpu',
     unusableHere: () =>
       typeof navigator !== 'undefined' && (navigator as { gpu?: unknown }).gpu ? undefined : 'it needs a browser with WebGPU (no navigator.gpu here)',
+    // navigator.gpu can exist without an adapter (no GPU, or WebGPU blocked for it): then it is not available.
+    unusableNow: async () => {
+      let adapter: unknown = null;
+      try {
+        adapter = await (navigator as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu?.requestAdapter();
+      } catch {
+        // An adapter request that fails is no adapter.
+      }
+      return adapter ? undefined : 'this browser has WebGPU (navigator.gpu) but gave no GPU adapter (no GPU, or WebGPU blocked for it)';
+    },
   },
 };
 
@@ -150,7 +162,7 @@ function selection(runtime: TfjsRuntime, skipped: RuntimeSelection['skipped']): 
 /** Makes `runtime` TF.js' active backend, importing its package first. Throws {@link RuntimeUnavailable}. */
 async function activate(runtime: TfjsRuntime, options: ResolvedTfjsBackendOptions, platform: Platform): Promise<void> {
   const spec = RUNTIMES[runtime];
-  const unusable = spec.unusableHere?.(platform);
+  const unusable = spec.unusableHere?.(platform) ?? (await spec.unusableNow?.());
   if (unusable) throw new RuntimeUnavailable(runtime, false, unusable);
 
   // tfjs-node and tfjs-node-gpu register the same backend name, so their package is always imported to know
@@ -243,7 +255,7 @@ async function availableRuntimes(platform: Platform, except: TfjsRuntime): Promi
   for (const runtime of AUTO_ORDER[platform.kind]) {
     if (runtime === except) continue;
     const spec = RUNTIMES[runtime];
-    if (spec.unusableHere?.(platform)) continue;
+    if (spec.unusableHere?.(platform) || (await spec.unusableNow?.())) continue;
     if (spec.tfBackend !== 'tensorflow' && tf.findBackendFactory(spec.tfBackend) !== null) {
       available.push(runtime);
       continue;
