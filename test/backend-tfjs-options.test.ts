@@ -44,7 +44,7 @@ describe('tfjs(options): validation, one test per message', () => {
 
   it('options.wasmPaths must be a string or an object', () => {
     expect(rejected({ wasmPaths: 42 }).message).toBe(
-      "options.wasmPaths must be a folder (a string ending in '/') or a map of the .wasm file names to locations, got number 42",
+      "options.wasmPaths must be a folder (a string ending in '/') or a map of the .wasm file names to locations, got 42",
     );
   });
 

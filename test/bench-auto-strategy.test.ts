@@ -71,7 +71,7 @@ describe("strategy 'auto': option validation, one test per message", () => {
       'options.auto.strategies',
       `options.auto.strategies must be a non-empty array of 'threads' and 'processes', got ["threads","locked"]`,
     ));
-  it('auto.images', () => rejects({ strategy: 'auto', model: spec, auto: { images: [] } }, 'options.auto.images', 'options.auto.images must be a non-empty array of images, got an array of 0'));
+  it('auto.images', () => rejects({ strategy: 'auto', model: spec, auto: { images: [] } }, 'options.auto.images', 'options.auto.images must be a non-empty array of images, got []'));
   it('auto.candidates', () =>
     rejects(
       { strategy: 'auto', model: spec, auto: { candidates: [{ workers: 0, threadsPerWorker: 1 }] } },

@@ -1,4 +1,4 @@
-import { AbortError, InvalidOptionError, type ModelSource, ModelLoadError, throwIfAborted } from '@yolokit/core';
+import { AbortError, describeValue, InvalidOptionError, type ModelSource, ModelLoadError, throwIfAborted } from '@yolokit/core';
 
 /**
  * Reads a local file. The Node entry passes `fs.readFile`; the web entry passes one only when it runs in Node,
@@ -131,28 +131,6 @@ function isArrayBuffer(value: unknown): value is ArrayBuffer {
   return value instanceof ArrayBuffer || Object.prototype.toString.call(value) === '[object ArrayBuffer]';
 }
 
-/** A short, safe description of a value for error messages. */
-export function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return `an array (${JSON.stringify(value).slice(0, 60)})`;
-  switch (typeof value) {
-    case 'string':
-      return JSON.stringify(value);
-    case 'number':
-    case 'boolean':
-    case 'bigint':
-    case 'undefined':
-      return String(value);
-    case 'function':
-      return 'a function';
-    case 'symbol':
-      return value.toString();
-    default: {
-      const name = (value as object).constructor?.name;
-      return name && name !== 'Object' ? `a ${name}` : `an object (${safeJson(value)})`;
-    }
-  }
-}
 
 function safeJson(value: unknown): string {
   try {

@@ -1,6 +1,6 @@
-import { BACKEND_CONTRACT_VERSION, type Backend, BackendUnavailableError, InvalidOptionError, type LoadOptions, type ModelSource } from '@yolokit/core';
+import { BACKEND_CONTRACT_VERSION, type Backend, BackendUnavailableError, describeValue, InvalidOptionError, type LoadOptions, type ModelSource } from '@yolokit/core';
 import * as ort from 'onnxruntime-web';
-import { describeValue, type FileReader } from './model-source.js';
+import type { FileReader } from './model-source.js';
 import { type OnnxRuntimeBinding, type OnnxSession, loadOnnxSession } from './onnx-session.js';
 import { checkOptionsObject, executionProviderList, type OnnxExecutionProvider, positiveInteger } from './validate-options.js';
 

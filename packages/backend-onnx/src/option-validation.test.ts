@@ -25,7 +25,7 @@ const web = (options: Loose) => () => onnxWeb(options);
 describe('onnx() option validation: one precise message per mistake', () => {
   const cases: [string, Loose, string, string][] = [
     ['options itself', 42, 'options', 'onnx(options): options must be an object, got 42'],
-    ['options as an array', ['cpu'], 'options', 'onnx(options): options must be an object, got an array (["cpu"])'],
+    ['options as an array', ['cpu'], 'options', 'onnx(options): options must be an object, got ["cpu"]'],
     [
       'a misspelt option',
       { intraOpThreads: 2 },
@@ -48,7 +48,7 @@ describe('onnx() option validation: one precise message per mistake', () => {
       'an empty executionProviders',
       { executionProviders: [] },
       'options.executionProviders',
-      `options.executionProviders must be a non-empty array of execution providers such as ['cpu'], got an array ([])`,
+      `options.executionProviders must be a non-empty array of execution providers such as ['cpu'], got []`,
     ],
     [
       'a provider that is a number',
@@ -66,7 +66,7 @@ describe('onnx() option validation: one precise message per mistake', () => {
       'a provider object without a name',
       { executionProviders: [{ deviceId: 0 }] },
       'options.executionProviders[0]',
-      `options.executionProviders[0] is an object without a provider name: it needs a string name such as { name: 'cuda' }, got an object ({"deviceId":0})`,
+      `options.executionProviders[0] is an object without a provider name: it needs a string name such as { name: 'cuda' }, got {"deviceId":0}`,
     ],
     ['a negative intraOpNumThreads', { intraOpNumThreads: -1 }, 'options.intraOpNumThreads', 'options.intraOpNumThreads must be a positive integer, got -1'],
     ['intraOpNumThreads 0', { intraOpNumThreads: 0 }, 'options.intraOpNumThreads', 'options.intraOpNumThreads must be a positive integer, got 0'],
@@ -137,7 +137,7 @@ describe('onnxWeb() option validation: one precise message per mistake', () => {
       'an empty executionProviders',
       { executionProviders: [] },
       'options.executionProviders',
-      `options.executionProviders must be a non-empty array of execution providers such as ['cpu'], got an array ([])`,
+      `options.executionProviders must be a non-empty array of execution providers such as ['cpu'], got []`,
     ],
     [
       'a provider that is null',

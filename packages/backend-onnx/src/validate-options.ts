@@ -1,6 +1,5 @@
-import { InvalidOptionError } from '@yolokit/core';
+import { describeValue, InvalidOptionError } from '@yolokit/core';
 import type { InferenceSession } from 'onnxruntime-common';
-import { describeValue } from './model-source.js';
 
 /**
  * An onnxruntime execution provider: a name (`'cpu'`, `'cuda'`, `'wasm'`, ...) or onnxruntime's options

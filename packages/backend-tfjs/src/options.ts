@@ -1,4 +1,4 @@
-import { InvalidOptionError } from '@yolokit/core';
+import { describeValue, InvalidOptionError } from '@yolokit/core';
 
 /**
  * A TF.js runtime (a TF.js backend and the npm package that provides it).
@@ -66,7 +66,7 @@ const WASM_BINARIES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 
 export function resolveTfjsOptions(options: TfjsBackendOptions | undefined): ResolvedTfjsBackendOptions {
   if (options === undefined) options = {};
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new InvalidOptionError('options', `tfjs(options): options must be an object, got ${describe(options)}`);
+    throw new InvalidOptionError('options', `tfjs(options): options must be an object, got ${describeValue(options)}`);
   }
   for (const key of Object.keys(options)) {
     if (!(KNOWN_OPTIONS as readonly string[]).includes(key)) {
@@ -78,7 +78,7 @@ export function resolveTfjsOptions(options: TfjsBackendOptions | undefined): Res
   if (runtime !== 'auto' && !TFJS_RUNTIMES.includes(runtime)) {
     throw new InvalidOptionError(
       'options.runtime',
-      `options.runtime must be one of 'auto', ${TFJS_RUNTIMES.map((name) => `'${name}'`).join(', ')}, got ${describe(runtime)}`,
+      `options.runtime must be one of 'auto', ${TFJS_RUNTIMES.map((name) => `'${name}'`).join(', ')}, got ${describeValue(runtime)}`,
     );
   }
 
@@ -97,28 +97,21 @@ export function resolveTfjsOptions(options: TfjsBackendOptions | undefined): Res
     } else {
       throw new InvalidOptionError(
         'options.wasmPaths',
-        `options.wasmPaths must be a folder (a string ending in '/') or a map of the .wasm file names to locations, got ${describe(wasmPaths)}`,
+        `options.wasmPaths must be a folder (a string ending in '/') or a map of the .wasm file names to locations, got ${describeValue(wasmPaths)}`,
       );
     }
   }
 
   const warmup = options.warmup ?? true;
   if (typeof warmup !== 'boolean') {
-    throw new InvalidOptionError('options.warmup', `options.warmup must be true or false, got ${describe(warmup)}`);
+    throw new InvalidOptionError('options.warmup', `options.warmup must be true or false, got ${describeValue(warmup)}`);
   }
 
   const { requestInit } = options;
   if (requestInit !== undefined && (typeof requestInit !== 'object' || requestInit === null || Array.isArray(requestInit))) {
-    throw new InvalidOptionError('options.requestInit', `options.requestInit must be a fetch RequestInit object, got ${describe(requestInit)}`);
+    throw new InvalidOptionError('options.requestInit', `options.requestInit must be a fetch RequestInit object, got ${describeValue(requestInit)}`);
   }
 
   return Object.freeze({ runtime, wasmPaths, warmup, requestInit });
 }
 
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'object') return 'an object';
-  return `${typeof value} ${String(value)}`;
-}

@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
-import { type ImageInput, InvalidOptionError, isRawImage } from '@yolokit/core';
-import { describe, isModelSpec } from './model-spec.js';
+import { describeValue, type ImageInput, InvalidOptionError, isRawImage } from '@yolokit/core';
+import { isModelSpec } from './model-spec.js';
 import type { Predictor, PredictorOptions } from './predictor.js';
 
 /** One workers × intra-op threads setup that `strategy: 'auto'` may choose. */
@@ -160,10 +160,10 @@ function splitAutoOptions(options: PredictorOptions): { auto: AutoOptions; base:
     }
   }
   if (!isModelSpec(base.model)) {
-    throw new InvalidOptionError('options.model', `options.model must be a model spec for strategy 'auto' (it runs the model in worker pools), got ${describe(base.model)}`);
+    throw new InvalidOptionError('options.model', `options.model must be a model spec for strategy 'auto' (it runs the model in worker pools), got ${describeValue(base.model)}`);
   }
   if (typeof auto !== 'object' || auto === null || Array.isArray(auto)) {
-    throw new InvalidOptionError('options.auto', `options.auto must be an object { images?, strategies?, candidates?, requests?, rounds?, onChoice? }, got ${describe(auto)}`);
+    throw new InvalidOptionError('options.auto', `options.auto must be an object { images?, strategies?, candidates?, requests?, rounds?, onChoice? }, got ${describeValue(auto)}`);
   }
   for (const key of Object.keys(auto)) {
     if (!AUTO_KEYS.has(key)) throw new InvalidOptionError(`options.auto.${key}`, `options.auto.${key} is not an auto option; known options: ${[...AUTO_KEYS].join(', ')}`);
@@ -172,14 +172,14 @@ function splitAutoOptions(options: PredictorOptions): { auto: AutoOptions; base:
     auto.strategies !== undefined &&
     (!Array.isArray(auto.strategies) || auto.strategies.length === 0 || auto.strategies.some((name) => name !== 'threads' && name !== 'processes'))
   ) {
-    throw new InvalidOptionError('options.auto.strategies', `options.auto.strategies must be a non-empty array of 'threads' and 'processes', got ${Array.isArray(auto.strategies) ? JSON.stringify(auto.strategies) : describe(auto.strategies)}`);
+    throw new InvalidOptionError('options.auto.strategies', `options.auto.strategies must be a non-empty array of 'threads' and 'processes', got ${Array.isArray(auto.strategies) ? JSON.stringify(auto.strategies) : describeValue(auto.strategies)}`);
   }
   if (auto.images !== undefined && (!Array.isArray(auto.images) || auto.images.length === 0)) {
-    throw new InvalidOptionError('options.auto.images', `options.auto.images must be a non-empty array of images, got ${describe(auto.images)}`);
+    throw new InvalidOptionError('options.auto.images', `options.auto.images must be a non-empty array of images, got ${describeValue(auto.images)}`);
   }
   if (auto.candidates !== undefined) {
     if (!Array.isArray(auto.candidates) || auto.candidates.length === 0) {
-      throw new InvalidOptionError('options.auto.candidates', `options.auto.candidates must be a non-empty array of { workers, threadsPerWorker }, got ${describe(auto.candidates)}`);
+      throw new InvalidOptionError('options.auto.candidates', `options.auto.candidates must be a non-empty array of { workers, threadsPerWorker }, got ${describeValue(auto.candidates)}`);
     }
     auto.candidates.forEach((candidate, index) => {
       positiveInteger(candidate?.workers, `options.auto.candidates[${index}].workers`);
@@ -189,14 +189,14 @@ function splitAutoOptions(options: PredictorOptions): { auto: AutoOptions; base:
   if (auto.requests !== undefined) positiveInteger(auto.requests, 'options.auto.requests');
   if (auto.rounds !== undefined) positiveInteger(auto.rounds, 'options.auto.rounds');
   if (auto.onChoice !== undefined && typeof auto.onChoice !== 'function') {
-    throw new InvalidOptionError('options.auto.onChoice', `options.auto.onChoice must be a function, got ${describe(auto.onChoice)}`);
+    throw new InvalidOptionError('options.auto.onChoice', `options.auto.onChoice must be a function, got ${describeValue(auto.onChoice)}`);
   }
   return { auto, base };
 }
 
 function positiveInteger(value: unknown, name: string): void {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new InvalidOptionError(name, `${name} must be a positive integer, got ${describe(value)}`);
+    throw new InvalidOptionError(name, `${name} must be a positive integer, got ${describeValue(value)}`);
   }
 }
 

@@ -12,7 +12,6 @@ export type { PredictTarget } from './in-thread-executor.js';
 export { LatencyRecorder, type Percentiles } from './latency-recorder.js';
 export {
   type BackendSpec,
-  describe as describeValue,
   isModelSpec,
   loadBackendFromSpec,
   loadModelFromSpec,

@@ -4,6 +4,7 @@ import {
   type Backend,
   BackendUnavailableError,
   createModel,
+  describeValue,
   InvalidOptionError,
   type PredictOptions,
   resolvePredictOptions,
@@ -80,14 +81,14 @@ export function isModelSpec(value: unknown): value is ModelSpec {
 /** Throws {@link InvalidOptionError} with a precise message when `spec` is not a valid {@link ModelSpec}. */
 export function validateModelSpec(spec: unknown, prefix = 'spec'): asserts spec is ModelSpec {
   if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) {
-    throw new InvalidOptionError(prefix, `${prefix} must be a model spec { backend: { module, export?, options? }, model, defaults? }, got ${describe(spec)}`);
+    throw new InvalidOptionError(prefix, `${prefix} must be a model spec { backend: { module, export?, options? }, model, defaults? }, got ${describeValue(spec)}`);
   }
   for (const key of Object.keys(spec)) {
     if (!SPEC_KEYS.has(key)) throw new InvalidOptionError(`${prefix}.${key}`, `${prefix}.${key} is not a model spec field; known fields: ${[...SPEC_KEYS].join(', ')}`);
   }
   const { backend, model, defaults, createOptions } = spec as Record<string, unknown>;
   if (typeof backend !== 'object' || backend === null || Array.isArray(backend)) {
-    throw new InvalidOptionError(`${prefix}.backend`, `${prefix}.backend must be { module, export?, options? } naming the backend's module, got ${describe(backend)}`);
+    throw new InvalidOptionError(`${prefix}.backend`, `${prefix}.backend must be { module, export?, options? } naming the backend's module, got ${describeValue(backend)}`);
   }
   for (const key of Object.keys(backend)) {
     if (!BACKEND_KEYS.has(key)) {
@@ -96,7 +97,7 @@ export function validateModelSpec(spec: unknown, prefix = 'spec'): asserts spec 
   }
   const b = backend as Record<string, unknown>;
   if (typeof b.module !== 'string' || b.module.trim() === '') {
-    throw new InvalidOptionError(`${prefix}.backend.module`, `${prefix}.backend.module must be a non-empty module specifier such as '@yolokit/backend-onnx', got ${describe(b.module)}`);
+    throw new InvalidOptionError(`${prefix}.backend.module`, `${prefix}.backend.module must be a non-empty module specifier such as '@yolokit/backend-onnx', got ${describeValue(b.module)}`);
   }
   if (b.module.startsWith('./') || b.module.startsWith('../')) {
     throw new InvalidOptionError(
@@ -105,10 +106,10 @@ export function validateModelSpec(spec: unknown, prefix = 'spec'): asserts spec 
     );
   }
   if (b.export !== undefined && (typeof b.export !== 'string' || b.export === '')) {
-    throw new InvalidOptionError(`${prefix}.backend.export`, `${prefix}.backend.export must be the name of an export of ${b.module}, got ${describe(b.export)}`);
+    throw new InvalidOptionError(`${prefix}.backend.export`, `${prefix}.backend.export must be the name of an export of ${b.module}, got ${describeValue(b.export)}`);
   }
   if (b.threadsOption !== undefined && b.threadsOption !== null && (typeof b.threadsOption !== 'string' || b.threadsOption === '')) {
-    throw new InvalidOptionError(`${prefix}.backend.threadsOption`, `${prefix}.backend.threadsOption must be an option name or null, got ${describe(b.threadsOption)}`);
+    throw new InvalidOptionError(`${prefix}.backend.threadsOption`, `${prefix}.backend.threadsOption must be an option name or null, got ${describeValue(b.threadsOption)}`);
   }
   if (b.options !== undefined) {
     try {
@@ -121,7 +122,7 @@ export function validateModelSpec(spec: unknown, prefix = 'spec'): asserts spec 
     }
   }
   if (!(typeof model === 'string' && model !== '') && !(model instanceof Uint8Array && model.byteLength > 0)) {
-    throw new InvalidOptionError(`${prefix}.model`, `${prefix}.model must be a model path, a file: URL string or the model's bytes as a non-empty Uint8Array, got ${describe(model)}`);
+    throw new InvalidOptionError(`${prefix}.model`, `${prefix}.model must be a model path, a file: URL string or the model's bytes as a non-empty Uint8Array, got ${describeValue(model)}`);
   }
   if (defaults !== undefined) {
     if (typeof defaults === 'object' && defaults !== null && 'signal' in defaults) {
@@ -131,7 +132,7 @@ export function validateModelSpec(spec: unknown, prefix = 'spec'): asserts spec 
   }
   if (createOptions !== undefined) {
     if (typeof createOptions !== 'object' || createOptions === null) {
-      throw new InvalidOptionError(`${prefix}.createOptions`, `${prefix}.createOptions must be an object { normalizedBoxes?, names? }, got ${describe(createOptions)}`);
+      throw new InvalidOptionError(`${prefix}.createOptions`, `${prefix}.createOptions must be an object { normalizedBoxes?, names? }, got ${describeValue(createOptions)}`);
     }
     for (const key of Object.keys(createOptions)) {
       if (key !== 'normalizedBoxes' && key !== 'names') {
@@ -200,7 +201,7 @@ export async function loadBackendFromSpec(backend: BackendSpec): Promise<Backend
   const built = typeof exported === 'function' ? await (exported as (options?: unknown) => unknown)(backend.options) : exported;
   if (typeof built !== 'object' || built === null || typeof (built as Backend).load !== 'function') {
     throw new BackendUnavailableError(
-      `export '${name}' of '${backend.module}' is not a Backend nor a factory returning one (it must have load(source)); got ${describe(built)}`,
+      `export '${name}' of '${backend.module}' is not a Backend nor a factory returning one (it must have load(source)); got ${describeValue(built)}`,
     );
   }
   return built as Backend;
@@ -231,17 +232,3 @@ export async function loadModelFromSpec(spec: ModelSpec, options: { signal?: Abo
   });
 }
 
-/** A short description of a value for error messages; exported as `describeValue` for `@yolokit/queue`. */
-export function describe(value: unknown): string {
-  if (value === undefined || value === null || typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'function') return `a function ${value.name || '(anonymous)'}`;
-  if (value instanceof Uint8Array) return `a Uint8Array of ${value.byteLength} bytes`;
-  if (Array.isArray(value)) return `an array of ${value.length}`;
-  try {
-    const text = JSON.stringify(value);
-    return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-  } catch {
-    return typeof value;
-  }
-}

@@ -1,11 +1,11 @@
 import { setMaxListeners } from 'node:events';
 import { availableParallelism } from 'node:os';
-import { AbortError, type ImageInput, InvalidOptionError, type ModelInfo, type PredictOptions, type Result } from '@yolokit/core';
+import { AbortError, describeValue, type ImageInput, InvalidOptionError, type ModelInfo, type PredictOptions, type Result } from '@yolokit/core';
 import { AsyncLock } from './async-lock.js';
 import { type AutoOptions, createAutoPredictor } from './auto-strategy.js';
 import type { Executor, WorkerInfo } from './executor.js';
 import { InThreadExecutor, type PredictTarget } from './in-thread-executor.js';
-import { describe, isModelSpec, loadModelFromSpec, type ModelSpec, threadsOfSpec, validateModelSpec, withThreads } from './model-spec.js';
+import { isModelSpec, loadModelFromSpec, type ModelSpec, threadsOfSpec, validateModelSpec, withThreads } from './model-spec.js';
 import { ProcessExecutor } from './process-executor.js';
 import { Scheduler, type SchedulerStats } from './scheduler.js';
 import { ThreadExecutor } from './thread-executor.js';
@@ -193,11 +193,11 @@ interface ResolvedOptions {
  */
 export function resolvePredictorOptions(options: unknown, cores = availableParallelism()): ResolvedOptions {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new InvalidOptionError('options', `createPredictor(options): options must be an object { strategy, model, ... }, got ${describe(options)}`);
+    throw new InvalidOptionError('options', `createPredictor(options): options must be an object { strategy, model, ... }, got ${describeValue(options)}`);
   }
   const o = options as Record<string, unknown>;
   if (o.auto !== undefined && o.strategy !== 'auto') {
-    throw new InvalidOptionError('options.auto', `options.auto applies to strategy 'auto' only, got strategy ${describe(o.strategy)}`);
+    throw new InvalidOptionError('options.auto', `options.auto applies to strategy 'auto' only, got strategy ${describeValue(o.strategy)}`);
   }
   for (const key of Object.keys(o)) {
     if (!KNOWN_OPTIONS.has(key)) {
@@ -206,7 +206,7 @@ export function resolvePredictorOptions(options: unknown, cores = availableParal
   }
   const strategy = o.strategy;
   if (!STRATEGIES.includes(strategy as Strategy)) {
-    throw new InvalidOptionError('options.strategy', `options.strategy must be one of ${STRATEGIES.map((s) => `'${s}'`).join(', ')}, got ${describe(strategy)}`);
+    throw new InvalidOptionError('options.strategy', `options.strategy must be one of ${STRATEGIES.map((s) => `'${s}'`).join(', ')}, got ${describeValue(strategy)}`);
   }
   const s = strategy as Strategy;
   const pooled = s === 'threads' || s === 'processes';
@@ -250,16 +250,16 @@ export function resolvePredictorOptions(options: unknown, cores = availableParal
   }
   const maxQueue = o.maxQueue ?? 1024;
   if (typeof maxQueue !== 'number' || !(Number.isInteger(maxQueue) || maxQueue === Number.POSITIVE_INFINITY) || maxQueue < 0) {
-    throw new InvalidOptionError('options.maxQueue', `options.maxQueue must be a non-negative integer or Infinity, got ${describe(maxQueue)}`);
+    throw new InvalidOptionError('options.maxQueue', `options.maxQueue must be a non-negative integer or Infinity, got ${describeValue(maxQueue)}`);
   }
   const taskTimeoutMs = o.taskTimeoutMs ?? Number.POSITIVE_INFINITY;
   if (typeof taskTimeoutMs !== 'number' || Number.isNaN(taskTimeoutMs) || taskTimeoutMs <= 0 || (Number.isFinite(taskTimeoutMs) && taskTimeoutMs > 2 ** 31 - 1)) {
-    throw new InvalidOptionError('options.taskTimeoutMs', `options.taskTimeoutMs must be a positive number of milliseconds up to 2147483647, or Infinity, got ${describe(taskTimeoutMs)}`);
+    throw new InvalidOptionError('options.taskTimeoutMs', `options.taskTimeoutMs must be a positive number of milliseconds up to 2147483647, or Infinity, got ${describeValue(taskTimeoutMs)}`);
   }
   const retryOnWorkerDeath = booleanOption(o, 'retryOnWorkerDeath', false);
   const transferImages = booleanOption(o, 'transferImages', true);
   if (o.lock !== undefined) {
-    if (!(o.lock instanceof AsyncLock)) throw new InvalidOptionError('options.lock', `options.lock must be an AsyncLock, got ${describe(o.lock)}`);
+    if (!(o.lock instanceof AsyncLock)) throw new InvalidOptionError('options.lock', `options.lock must be an AsyncLock, got ${describeValue(o.lock)}`);
     if (!(s === 'locked' && !offMainThread)) {
       throw new InvalidOptionError('options.lock', `options.lock applies to strategy 'locked' in this thread only (the lock cannot guard a model in another thread)`);
     }
@@ -427,7 +427,7 @@ class PoolPredictor implements Predictor {
 
   close(options: { abort?: boolean } = {}): Promise<void> {
     if (options.abort !== undefined && typeof options.abort !== 'boolean') {
-      return Promise.reject(new InvalidOptionError('options.abort', `close(options): options.abort must be a boolean, got ${describe(options.abort)}`));
+      return Promise.reject(new InvalidOptionError('options.abort', `close(options): options.abort must be a boolean, got ${describeValue(options.abort)}`));
     }
     this.#closing ??= this.#scheduler.close(options.abort ? 'abort' : 'drain');
     return this.#closing;
@@ -440,13 +440,13 @@ class PoolPredictor implements Predictor {
 
 function positiveInteger(value: unknown, name: string): void {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new InvalidOptionError(name, `${name} must be a positive integer, got ${describe(value)}`);
+    throw new InvalidOptionError(name, `${name} must be a positive integer, got ${describeValue(value)}`);
   }
 }
 
 function booleanOption(o: Record<string, unknown>, key: string, fallback: boolean): boolean {
   const value = o[key];
   if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw new InvalidOptionError(`options.${key}`, `options.${key} must be a boolean, got ${describe(value)}`);
+  if (typeof value !== 'boolean') throw new InvalidOptionError(`options.${key}`, `options.${key} must be a boolean, got ${describeValue(value)}`);
   return value;
 }

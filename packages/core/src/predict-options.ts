@@ -1,4 +1,5 @@
 import { InvalidOptionError } from './errors.js';
+import { describeValue } from './describe-value.js';
 
 /** Options of one prediction. Every call takes its own; nothing is stored on the model. */
 export interface PredictOptions {
@@ -64,7 +65,7 @@ export function resolvePredictOptions(
   prefix = 'options',
 ): ResolvedPredictOptions {
   if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
-    throw new InvalidOptionError(prefix, `${prefix} must be an object, got ${describe(options)}`);
+    throw new InvalidOptionError(prefix, `${prefix} must be an object, got ${describeValue(options)}`);
   }
   for (const key of Object.keys(options ?? {})) {
     if (!KNOWN.has(key)) {
@@ -76,22 +77,22 @@ export function resolvePredictOptions(
   unitInterval(conf, `${prefix}.conf`);
   unitInterval(iou, `${prefix}.iou`);
   if (!Number.isInteger(maxDet) || maxDet < 1 || maxDet > 100_000) {
-    throw new InvalidOptionError(`${prefix}.maxDet`, `${prefix}.maxDet must be an integer from 1 to 100000, got ${describe(maxDet)}`);
+    throw new InvalidOptionError(`${prefix}.maxDet`, `${prefix}.maxDet must be an integer from 1 to 100000, got ${describeValue(maxDet)}`);
   }
   if (classes !== undefined) {
     if (!Array.isArray(classes) || classes.some((k) => !Number.isInteger(k) || k < 0)) {
-      throw new InvalidOptionError(`${prefix}.classes`, `${prefix}.classes must be an array of non-negative integer class ids, got ${describe(classes)}`);
+      throw new InvalidOptionError(`${prefix}.classes`, `${prefix}.classes must be an array of non-negative integer class ids, got ${describeValue(classes)}`);
     }
   }
   if (typeof agnostic !== 'boolean') {
-    throw new InvalidOptionError(`${prefix}.agnostic`, `${prefix}.agnostic must be a boolean, got ${describe(agnostic)}`);
+    throw new InvalidOptionError(`${prefix}.agnostic`, `${prefix}.agnostic must be a boolean, got ${describeValue(agnostic)}`);
   }
   if (imgsz !== undefined) {
     const ok =
       (typeof imgsz === 'number' && validSide(imgsz)) ||
       (Array.isArray(imgsz) && imgsz.length === 2 && imgsz.every(validSide));
     if (!ok) {
-      throw new InvalidOptionError(`${prefix}.imgsz`, `${prefix}.imgsz must be an integer from 32 to 8192 or a [height, width] pair of them, got ${describe(imgsz)}`);
+      throw new InvalidOptionError(`${prefix}.imgsz`, `${prefix}.imgsz must be an integer from 32 to 8192 or a [height, width] pair of them, got ${describeValue(imgsz)}`);
     }
   }
   return { conf, iou, maxDet, classes, agnostic, imgsz };
@@ -103,7 +104,7 @@ function validSide(value: unknown): boolean {
 
 function unitInterval(value: unknown, name: string): void {
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1) {
-    throw new InvalidOptionError(name, `${name} must be a number from 0 to 1, got ${describe(value)}`);
+    throw new InvalidOptionError(name, `${name} must be a number from 0 to 1, got ${describeValue(value)}`);
   }
 }
 
@@ -111,12 +112,3 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
-function describe(value: unknown): string {
-  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) return String(value);
-  if (typeof value === 'string') return JSON.stringify(value);
-  try {
-    return JSON.stringify(value);
-  } catch {
-    return typeof value;
-  }
-}

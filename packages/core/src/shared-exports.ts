@@ -11,5 +11,6 @@ export { detectOutputFormat, classCountOf, type OutputFormat } from './output-fo
 export { decodeOutput, type Candidates, type DecodeOptions } from './decode.js';
 export { nonMaxSuppression, topK, type NmsOptions } from './nms.js';
 export * from './predict-options.js';
+export { describeValue } from './describe-value.js';
 export * from './result.js';
 export { YoloModel, type CreateModelOptions, type ModelInfo } from './model.js';

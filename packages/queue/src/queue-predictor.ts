@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { abortErrorFrom, describeValue as describe, LatencyRecorder, type Percentiles, PredictorClosedError, QueueFullError, TaskTimeoutError, withoutSignal } from '@yolokit/concurrency';
+import { abortErrorFrom, LatencyRecorder, type Percentiles, PredictorClosedError, QueueFullError, TaskTimeoutError, withoutSignal } from '@yolokit/concurrency';
 import {
   AbortError,
+  describeValue,
   type ImageInput,
   InferenceError,
   InvalidOptionError,
@@ -264,7 +265,7 @@ export function resolveQueuePredictorOptions(options: unknown) {
   rejectUnknown(o, KNOWN_OPTIONS, 'a queue predictor');
   const maxQueue = o.maxQueue ?? 1024;
   if (typeof maxQueue !== 'number' || !(Number.isSafeInteger(maxQueue) || maxQueue === Number.POSITIVE_INFINITY) || maxQueue < 1) {
-    throw new InvalidOptionError('options.maxQueue', `options.maxQueue must be a positive integer or Infinity, got ${describe(maxQueue)}`);
+    throw new InvalidOptionError('options.maxQueue', `options.maxQueue must be a positive integer or Infinity, got ${describeValue(maxQueue)}`);
   }
   return {
     queue: queueName(o.queue),
@@ -297,7 +298,7 @@ function backoffOption(value: unknown): BackoffOptions {
     typeof (value as BackoffOptions).delayMs === 'number' &&
     Number.isSafeInteger((value as BackoffOptions).delayMs) &&
     (value as BackoffOptions).delayMs >= 0;
-  if (!ok) throw new InvalidOptionError('options.backoff', `options.backoff must be { type: 'exponential' | 'fixed', delayMs: non-negative integer }, got ${describe(value)}`);
+  if (!ok) throw new InvalidOptionError('options.backoff', `options.backoff must be { type: 'exponential' | 'fixed', delayMs: non-negative integer }, got ${describeValue(value)}`);
   return value as BackoffOptions;
 }
 
@@ -311,7 +312,7 @@ function keepOption(value: unknown, option: string, fallback: KeepJobsPolicy): K
       return value as KeepJobsPolicy;
     }
   }
-  throw new InvalidOptionError(option, `${option} must be true, false or { ageSeconds?, count? } with positive integers, got ${describe(value)}`);
+  throw new InvalidOptionError(option, `${option} must be true, false or { ageSeconds?, count? } with positive integers, got ${describeValue(value)}`);
 }
 
 /** BullMQ's `removeOnComplete` / `removeOnFail` for a keep policy (BullMQ's option says what to remove). */
@@ -324,7 +325,7 @@ function removeOption(keep: KeepJobsPolicy): JobsOptions['removeOnComplete'] {
 
 function validateJobId(jobId: unknown, option: string): string {
   if (typeof jobId !== 'string' || jobId === '' || jobId.includes(':') || /^\d+$/.test(jobId)) {
-    throw new InvalidOptionError(option, `${option} must be a non-empty string without ':' that is not a number (BullMQ's rule for custom ids), got ${describe(jobId)}`);
+    throw new InvalidOptionError(option, `${option} must be a non-empty string without ':' that is not a number (BullMQ's rule for custom ids), got ${describeValue(jobId)}`);
   }
   return jobId;
 }
@@ -569,7 +570,7 @@ class RedisQueuePredictor implements QueuePredictor {
     if (job.settled) return;
     const returned = value as JobReturn | undefined;
     if (!returned || returned.v !== PAYLOAD_VERSION || typeof returned.result !== 'object') {
-      this.#fail(job, new InferenceError(`job ${job.id} completed with a value that is not a yolokit result (version ${PAYLOAD_VERSION}): ${describe(value)}`));
+      this.#fail(job, new InferenceError(`job ${job.id} completed with a value that is not a yolokit result (version ${PAYLOAD_VERSION}): ${describeValue(value)}`));
       return;
     }
     const now = performance.now();
@@ -777,7 +778,7 @@ class RedisQueuePredictor implements QueuePredictor {
 
   close(options: { abort?: boolean } = {}): Promise<void> {
     if (options.abort !== undefined && typeof options.abort !== 'boolean') {
-      return Promise.reject(new InvalidOptionError('options.abort', `close(options): options.abort must be a boolean, got ${describe(options.abort)}`));
+      return Promise.reject(new InvalidOptionError('options.abort', `close(options): options.abort must be a boolean, got ${describeValue(options.abort)}`));
     }
     this.#closed = true;
     for (const wake of this.#roomWaiters.splice(0)) wake();

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { createPredictor, describeValue as describe, isModelSpec, LatencyRecorder, type ModelSpec, type Percentiles, type Predictor, type PredictorStats } from '@yolokit/concurrency';
-import { InvalidOptionError, type ModelInfo, YoloError, type YoloErrorCode } from '@yolokit/core';
+import { createPredictor, isModelSpec, LatencyRecorder, type ModelSpec, type Percentiles, type Predictor, type PredictorStats } from '@yolokit/concurrency';
+import { describeValue, InvalidOptionError, type ModelInfo, YoloError, type YoloErrorCode } from '@yolokit/core';
 import { type Job, WaitingError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { QueueConnectionError } from './errors.js';
@@ -201,15 +201,15 @@ export function resolveQueueWorkerOptions(options: unknown) {
   const queue = queueName(o.queue);
   const redis = validateRedisTarget(o.redis, 'options.redis');
   if (!isModelSpec(o.model)) {
-    throw new InvalidOptionError('options.model', `options.model must be a model spec { backend: { module, export?, options? }, model }, got ${describe(o.model)}`);
+    throw new InvalidOptionError('options.model', `options.model must be a model spec { backend: { module, export?, options? }, model }, got ${describeValue(o.model)}`);
   }
   const strategy = oneOf(o.strategy, 'options.strategy', QUEUE_WORKER_STRATEGIES, 'threads');
   const name = o.name === undefined ? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}` : o.name;
   if (typeof name !== 'string' || name === '' || /\s/.test(name)) {
-    throw new InvalidOptionError('options.name', `options.name must be a non-empty name without spaces, got ${describe(name)}`);
+    throw new InvalidOptionError('options.name', `options.name must be a non-empty name without spaces, got ${describeValue(name)}`);
   }
   if (o.onEvent !== undefined && typeof o.onEvent !== 'function') {
-    throw new InvalidOptionError('options.onEvent', `options.onEvent must be a function, got ${describe(o.onEvent)}`);
+    throw new InvalidOptionError('options.onEvent', `options.onEvent must be a function, got ${describeValue(o.onEvent)}`);
   }
   const lockDurationMs = milliseconds(o.lockDurationMs, 'options.lockDurationMs', 30_000);
   const stalledIntervalMs = milliseconds(o.stalledIntervalMs, 'options.stalledIntervalMs', 30_000);
@@ -437,7 +437,7 @@ class RunningQueueWorker implements QueueWorker {
 
   close(options: { returnJobs?: boolean } = {}): Promise<void> {
     if (options.returnJobs !== undefined && typeof options.returnJobs !== 'boolean') {
-      return Promise.reject(new InvalidOptionError('options.returnJobs', `close(options): options.returnJobs must be a boolean, got ${describe(options.returnJobs)}`));
+      return Promise.reject(new InvalidOptionError('options.returnJobs', `close(options): options.returnJobs must be a boolean, got ${describeValue(options.returnJobs)}`));
     }
     if (options.returnJobs) this.#returnHeldJobs();
     this.#closing ??= this.#shutDown();

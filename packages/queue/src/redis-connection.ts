@@ -1,5 +1,4 @@
-import { describeValue as describe } from '@yolokit/concurrency';
-import { InvalidOptionError } from '@yolokit/core';
+import { describeValue, InvalidOptionError } from '@yolokit/core';
 import { Redis, type RedisOptions } from 'ioredis';
 
 /**
@@ -15,7 +14,7 @@ export function validateRedisTarget(value: unknown, option: string): RedisTarget
     try {
       url = new URL(value);
     } catch {
-      throw new InvalidOptionError(option, `${option} must be a Redis URL such as redis://127.0.0.1:6379 (or ioredis options), got ${describe(value)}`);
+      throw new InvalidOptionError(option, `${option} must be a Redis URL such as redis://127.0.0.1:6379 (or ioredis options), got ${describeValue(value)}`);
     }
     if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
       throw new InvalidOptionError(option, `${option} must use redis:// or rediss:// (TLS), got ${url.protocol}// in ${redactRedis(value)}`);
@@ -23,7 +22,7 @@ export function validateRedisTarget(value: unknown, option: string): RedisTarget
     return value;
   }
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as RedisOptions;
-  throw new InvalidOptionError(option, `${option} is required: a Redis URL such as redis://127.0.0.1:6379, or ioredis options { host, port, ... }; got ${describe(value)}`);
+  throw new InvalidOptionError(option, `${option} is required: a Redis URL such as redis://127.0.0.1:6379, or ioredis options { host, port, ... }; got ${describeValue(value)}`);
 }
 
 /** The target as text for messages and logs, without its password. */
