@@ -130,13 +130,3 @@ function isArrayBuffer(value: unknown): value is ArrayBuffer {
   // instanceof fails for buffers from another realm (a worker, a vm context); the tag does not.
   return value instanceof ArrayBuffer || Object.prototype.toString.call(value) === '[object ArrayBuffer]';
 }
-
-
-function safeJson(value: unknown): string {
-  try {
-    const text = JSON.stringify(value) ?? '';
-    return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-  } catch {
-    return '...';
-  }
-}
