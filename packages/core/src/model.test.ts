@@ -76,6 +76,38 @@ describe('YoloModel.predict', () => {
     });
   });
 
+  it('reuses the input buffer of a finished run, and gives overlapping predictions buffers of their own', async () => {
+    // Records the buffer object each run gets and the red value it holds while the run is in flight.
+    const runs: { data: Float32Array; red: number }[] = [];
+    let release: () => void = () => {};
+    let gate: Promise<void> = Promise.resolve();
+    const { backend } = fakeBackend();
+    const session = await backend.load('fake.onnx');
+    const run = session.run.bind(session);
+    session.run = async (input) => {
+      await gate;
+      runs.push({ data: input.data, red: input.data[32 * 64 + 32] });
+      return run(input);
+    };
+    const model = await createModel({ backend: { ...backend, load: async () => session }, model: 'fake.onnx' });
+    const image = (red: number) => ({ ...solid, data: solid.data.map((v, i) => (i % 3 === 0 ? red : v)) });
+
+    await model.predict(image(10));
+    await model.predict(image(20));
+    // One after the other: the second run got the first run's buffer back, rewritten with its own image.
+    expect(runs[1].data).toBe(runs[0].data);
+    expect([runs[0].red, runs[1].red].map((v) => Math.round(v * 255))).toEqual([10, 20]);
+
+    // In flight together: each holds a buffer of its own while the other is being written.
+    gate = new Promise((resolve) => (release = resolve));
+    const both = Promise.all([model.predict(image(30)), model.predict(image(40))]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    release();
+    await both;
+    expect(runs[2].data).not.toBe(runs[3].data);
+    expect([runs[2].red, runs[3].red].map((v) => Math.round(v * 255)).sort()).toEqual([30, 40]);
+  });
+
   it('feeds NHWC backends an NHWC tensor', async () => {
     const { backend, seen } = fakeBackend('NHWC');
     const model = await createModel({ backend, model: 'fake' });

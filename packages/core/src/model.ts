@@ -10,6 +10,9 @@ import { type PredictOptions, type ResolvedPredictOptions, resolvePredictOptions
 import { Detection, Result } from './result.js';
 import { pixelsToTensor } from './tensor.js';
 
+/** Spare input buffers a model keeps: enough for the predictions a model overlaps in practice. */
+const MAX_SPARE_INPUTS = 4;
+
 /** Options of {@link createModel}. */
 export interface CreateModelOptions {
   /** The runtime, such as `onnx()` from `@yolokit/backend-onnx`. */
@@ -101,6 +104,12 @@ export class YoloModel {
   readonly #decoder: ImageDecoder;
   readonly #normalizedBoxes: boolean | 'auto';
   readonly #names: Readonly<Record<number, string>>;
+  /**
+   * Input buffers of finished runs, written again by later predictions: the first writes to a fresh 4.9 MB
+   * buffer (640×640) page-fault, which cost about as much as the conversion itself (bench/README.md). The
+   * Backend contract lets no session keep the input after its run settles.
+   */
+  readonly #spareInputs: Float32Array[] = [];
   #disposed = false;
 
   /** @internal Use {@link createModel}. */
@@ -149,11 +158,16 @@ export class YoloModel {
 
     const t0 = performance.now();
     const { pixels, geometry } = await this.#decoder.letterbox(image, { width, height }, { signal });
-    const input = pixelsToTensor(pixels, width, height, this.session.layout);
-    throwIfAborted(signal);
-    const t1 = performance.now();
-
-    const output = await this.#run(input);
+    const input = pixelsToTensor(pixels, width, height, this.session.layout, this.#spareInputs.pop());
+    let output: Float32Tensor;
+    let t1: number;
+    try {
+      throwIfAborted(signal);
+      t1 = performance.now();
+      output = await this.#run(input);
+    } finally {
+      if (this.#spareInputs.length < MAX_SPARE_INPUTS) this.#spareInputs.push(input.data);
+    }
     throwIfAborted(signal);
     const t2 = performance.now();
 
