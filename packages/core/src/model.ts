@@ -209,6 +209,7 @@ export class YoloModel {
   async dispose(): Promise<void> {
     if (this.#disposed) return;
     this.#disposed = true;
+    this.#spareInputs.length = 0;
     await this.session.dispose();
   }
 
