@@ -13,6 +13,8 @@ import {
   chromiumPath,
   describeDetections,
   describeWithBrowser,
+  expectBusJpgDetections,
+  expectCleanRun,
   type PageRun,
   runPage,
   type StaticSite,
@@ -99,23 +101,10 @@ function expectBusDetections(run: PageRun<PageReport>, providers: string): Resul
   expect(report.ok, `page error: ${JSON.stringify(report.error)}\npage console errors:\n${run.errors.join('\n')}`).toBe(true);
   expect(report.runtime).toMatch(new RegExp(`^onnxruntime-web \\d+\\.\\d+\\.\\d+ \\(${providers}, \\d+ threads?\\)$`));
   const result = report.result!;
-  expect(result).toMatchObject({ width: 810, height: 1080 });
-  const confident = result.detections.filter((d) => d.confidence >= MIN_CONFIDENCE);
-  const summary = describeDetections(confident);
-  expect(confident.filter((d) => d.className === 'bus').length, summary).toBeGreaterThanOrEqual(1);
-  expect(confident.filter((d) => d.className === 'person').length, summary).toBeGreaterThanOrEqual(3);
-  const bus = confident.filter((d) => d.className === 'bus').sort((a, b) => b.confidence - a.confidence)[0];
-  expect((bus.box[2] - bus.box[0]) / 810, summary).toBeGreaterThan(0.8);
-  for (const d of result.detections) {
-    expect(d.box[0], summary).toBeGreaterThanOrEqual(0);
-    expect(d.box[2], summary).toBeLessThanOrEqual(810);
-    expect(d.box[3], summary).toBeLessThanOrEqual(1080);
-  }
-  // Offline and complete: onnxruntime-web's .wasm came from the test's server, nothing failed, nothing threw.
+  expectBusJpgDetections(result, MIN_CONFIDENCE);
+  // onnxruntime-web's .wasm came from the test's server.
   expect(run.requests.filter((path) => path.startsWith('/ort/') && path.endsWith('.wasm')).length).toBeGreaterThanOrEqual(1);
-  expect(run.foreignRequests).toEqual([]);
-  expect(run.failedResponses).toEqual([]);
-  expect(run.errors).toEqual([]);
+  expectCleanRun(run);
   return result;
 }
 

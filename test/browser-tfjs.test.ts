@@ -13,6 +13,8 @@ import {
   chromiumPath,
   describeDetections,
   describeWithBrowser,
+  expectBusJpgDetections,
+  expectCleanRun,
   type PageRun,
   runPage,
   type StaticSite,
@@ -138,32 +140,8 @@ function expectBusDetections(run: PageRun<PageReport>, runtime: string): ResultJ
   // The runtime named is the one TF.js actually ran on, in the page.
   expect(report.tfBackend).toBe(runtime);
   const result = report.result!;
-  expect(result).toMatchObject({ width: 810, height: 1080 });
-  const confident = result.detections.filter((d) => d.confidence >= MIN_CONFIDENCE);
-  const summary = describeDetections(confident);
-  expect(confident.filter((d) => d.className === 'bus').length, summary).toBeGreaterThanOrEqual(1);
-  expect(confident.filter((d) => d.className === 'person').length, summary).toBeGreaterThanOrEqual(3);
-  for (const d of result.detections) {
-    const [x1, y1, x2, y2] = d.box;
-    expect(x1, summary).toBeGreaterThanOrEqual(0);
-    expect(y1, summary).toBeGreaterThanOrEqual(0);
-    expect(x2, summary).toBeLessThanOrEqual(810);
-    expect(y2, summary).toBeLessThanOrEqual(1080);
-    expect(x2 - x1, summary).toBeGreaterThan(1);
-    expect(y2 - y1, summary).toBeGreaterThan(1);
-  }
-  // In original image pixels, not 640x640 input pixels: the bus spans most of the photo's width and lies in
-  // its middle band; persons are tall boxes.
-  const bus = confident.filter((d) => d.className === 'bus').sort((a, b) => b.confidence - a.confidence)[0];
-  expect((bus.box[2] - bus.box[0]) / 810, summary).toBeGreaterThan(0.8);
-  expect(bus.box[3], summary).toBeGreaterThan(640);
-  for (const person of confident.filter((d) => d.className === 'person')) {
-    expect(person.box[3] - person.box[1], summary).toBeGreaterThan(person.box[2] - person.box[0]);
-  }
-  // Offline and complete: everything came from the test's server, nothing failed, nothing threw.
-  expect(run.foreignRequests).toEqual([]);
-  expect(run.failedResponses).toEqual([]);
-  expect(run.errors).toEqual([]);
+  expectBusJpgDetections(result, MIN_CONFIDENCE);
+  expectCleanRun(run);
   return result;
 }
 

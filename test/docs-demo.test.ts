@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { CHROMIUM_ARGS, CONTENT_TYPES, chromiumPath, describeWithBrowser, WEBGPU_CHROMIUM_ARGS } from './support/browser.js';
+import { CHROMIUM_ARGS, chromiumPath, describeWithBrowser, sendFile, WEBGPU_CHROMIUM_ARGS } from './support/browser.js';
 import { fixturePath, repoRoot } from './support/fixtures.js';
 
 /**
@@ -43,12 +43,7 @@ async function serveSite(root: string): Promise<{ server: Server; origin: string
     } catch {
       if (!extname(file)) file += '.html';
     }
-    try {
-      const body = await readFile(file);
-      response.writeHead(200, { 'Content-Type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream' }).end(body);
-    } catch {
-      response.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
-    }
+    await sendFile(response, file);
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   const { port } = server.address() as AddressInfo;

@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { DetectionJSON } from '@yolokit/core';
+import type { DetectionJSON, ResultJSON } from '@yolokit/core';
 import { build } from 'esbuild';
 import type { Browser } from 'playwright-core';
-import { describe, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { describeWithFixtures } from './fixtures.js';
 
 /** test/, where page scripts resolve their imports from. */
@@ -114,16 +114,21 @@ export async function serveStatic(routes: Readonly<Record<string, string>>, page
       response.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
       return;
     }
-    try {
-      const body = await readFile(file);
-      response.writeHead(200, { 'Content-Type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream' }).end(body);
-    } catch {
-      response.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
-    }
+    await sendFile(response, file);
   });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   const { port } = server.address() as AddressInfo;
   return { server, origin: `http://127.0.0.1:${port}`, requests, close: () => new Promise((done) => server.close(() => done())) };
+}
+
+/** Answers with `file` and the content type a static host gives its extension, or 404 where there is none. */
+export async function sendFile(response: ServerResponse, file: string): Promise<void> {
+  try {
+    const body = await readFile(file);
+    response.writeHead(200, { 'Content-Type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream' }).end(body);
+  } catch {
+    response.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
+  }
 }
 
 /** What a test page reported (`window.__result`), and what the browser saw while it ran. */
@@ -203,4 +208,39 @@ export function bestMatches(from: readonly DetectionJSON[], to: readonly Detecti
 
 export function describeDetections(detections: readonly DetectionJSON[]): string {
   return detections.map((d) => `${d.className} ${d.confidence.toFixed(3)} [${d.box.map((v) => v.toFixed(1)).join(', ')}]`).join('; ');
+}
+
+/**
+ * What a COCO model must find in bus.jpg (810×1080) at `minConfidence`, in original image pixels rather than
+ * model-input pixels: a bus spanning most of the photo's width in its lower half, at least 3 persons as tall
+ * boxes, every box inside the image and of some size.
+ */
+export function expectBusJpgDetections(result: ResultJSON, minConfidence: number): void {
+  expect(result).toMatchObject({ width: 810, height: 1080 });
+  const confident = result.detections.filter((d) => d.confidence >= minConfidence);
+  const summary = describeDetections(confident);
+  expect(confident.filter((d) => d.className === 'bus').length, summary).toBeGreaterThanOrEqual(1);
+  expect(confident.filter((d) => d.className === 'person').length, summary).toBeGreaterThanOrEqual(3);
+  for (const d of result.detections) {
+    const [x1, y1, x2, y2] = d.box;
+    expect(x1, summary).toBeGreaterThanOrEqual(0);
+    expect(y1, summary).toBeGreaterThanOrEqual(0);
+    expect(x2, summary).toBeLessThanOrEqual(810);
+    expect(y2, summary).toBeLessThanOrEqual(1080);
+    expect(x2 - x1, summary).toBeGreaterThan(1);
+    expect(y2 - y1, summary).toBeGreaterThan(1);
+  }
+  const bus = confident.filter((d) => d.className === 'bus').sort((a, b) => b.confidence - a.confidence)[0];
+  expect((bus.box[2] - bus.box[0]) / 810, summary).toBeGreaterThan(0.8);
+  expect(bus.box[3], summary).toBeGreaterThan(640);
+  for (const person of confident.filter((d) => d.className === 'person')) {
+    expect(person.box[3] - person.box[1], summary).toBeGreaterThan(person.box[2] - person.box[0]);
+  }
+}
+
+/** Offline and complete: everything came from the test's site, no response failed, nothing threw or logged an error. */
+export function expectCleanRun(run: PageRun<unknown>): void {
+  expect(run.foreignRequests).toEqual([]);
+  expect(run.failedResponses).toEqual([]);
+  expect(run.errors).toEqual([]);
 }
