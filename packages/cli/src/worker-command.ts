@@ -2,6 +2,7 @@ import type { EventEmitter } from 'node:events';
 import { InvalidOptionError } from '@yolokit/core';
 import { type Command, Option } from 'commander';
 import { BACKEND_NAMES, type BackendName, resolveModelPath } from './image-predictor.js';
+import { redactUrl } from './redact-url.js';
 import type { CliIo } from './run-predict.js';
 
 /** The flags of `yolokit worker` as commander hands them over. */
@@ -171,16 +172,6 @@ export async function runWorkerCommand(flags: WorkerCommandFlags, io: CliIo, sig
   const stats = worker.stats();
   const failedAttempts = Object.values(stats.failures).reduce((n, count) => n + (count ?? 0), 0);
   io.stdout.write(`worker ${worker.name} stopped: ${stats.completed} completed, ${failedAttempts} failed attempts, ${stats.returned} returned to the queue\n`);
-}
-
-function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.href.replace(/\/$/, '');
-  } catch {
-    return url;
-  }
 }
 
 function positiveIntegerFlag(value: string | undefined, flag: string): number | undefined {

@@ -8,6 +8,7 @@ import { type Float32Tensor, InvalidOptionError, type ModelInfo, pixelsToTensor,
 import { CliError } from '../cli-error.js';
 import { expandSources } from '../expand-sources.js';
 import { type BackendName, resolveModelPath } from '../image-predictor.js';
+import { redactUrl } from '../redact-url.js';
 import type { CliIo } from '../run-predict.js';
 import { BareRunPool } from './bare-run-pool.js';
 import { type BenchInput, buildBenchJson, type MeasuredBareRun, type MeasuredConfiguration, type RoundRecord } from './bench-aggregate.js';
@@ -446,17 +447,6 @@ async function runtimeVersions(info: ModelInfo, more: readonly string[]): Promis
     }
   }
   return versions;
-}
-
-/** A Redis URL without its password, for the command line recorded in the JSON. */
-function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.href.replace(/\/$/, '');
-  } catch {
-    return url;
-  }
 }
 
 function outputFailed(flag: string, file: string, error: unknown): never {
