@@ -1,4 +1,4 @@
-import { BACKEND_CONTRACT_VERSION, type Backend, BackendUnavailableError, describeValue, InvalidOptionError, type LoadOptions, type ModelSource } from '@yolokit/core';
+import { BACKEND_CONTRACT_VERSION, type Backend, BackendUnavailableError, describeValue, hasWebgpuAdapter, InvalidOptionError, type LoadOptions, type ModelSource } from '@yolokit/core';
 import * as ort from 'onnxruntime-web';
 import type { FileReader } from './model-source.js';
 import { type OnnxRuntimeBinding, type OnnxSession, loadOnnxSession } from './onnx-session.js';
@@ -184,10 +184,7 @@ function checkProvidersAvailable(names: readonly string[]): void {
  * cannot start gets.
  */
 async function checkWebgpuAdapter(names: readonly string[]): Promise<void> {
-  if (inNode || !names.includes('webgpu')) return;
-  const gpu = (navigator as Navigator & { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
-  const adapter = await gpu?.requestAdapter().catch(() => null);
-  if (adapter) return;
+  if (inNode || !names.includes('webgpu') || (await hasWebgpuAdapter())) return;
   throw unavailable('webgpu', availableProviders().filter((name) => name !== 'webgpu'), 'navigator.gpu.requestAdapter() gave no adapter');
 }
 

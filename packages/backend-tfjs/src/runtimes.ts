@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BackendUnavailableError } from '@yolokit/core';
+import { BackendUnavailableError, hasWebgpuAdapter } from '@yolokit/core';
 import type { ResolvedTfjsBackendOptions, TfjsRuntime } from './options.js';
 
 /** What differs between the Node and the browser entry. */
@@ -50,15 +50,8 @@ const RUNTIMES: Readonly<Record<TfjsRuntime, RuntimeSpec>> = {
     unusableHere: () =>
       typeof navigator !== 'undefined' && (navigator as { gpu?: unknown }).gpu ? undefined : 'it needs a browser with WebGPU (no navigator.gpu here)',
     // navigator.gpu can exist without an adapter (no GPU, or WebGPU blocked for it): then it is not available.
-    unusableNow: async () => {
-      let adapter: unknown = null;
-      try {
-        adapter = await (navigator as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu?.requestAdapter();
-      } catch {
-        // An adapter request that fails is no adapter.
-      }
-      return adapter ? undefined : 'this browser has WebGPU (navigator.gpu) but gave no GPU adapter (no GPU, or WebGPU blocked for it)';
-    },
+    unusableNow: async () =>
+      (await hasWebgpuAdapter()) ? undefined : 'this browser has WebGPU (navigator.gpu) but gave no GPU adapter (no GPU, or WebGPU blocked for it)',
   },
 };
 

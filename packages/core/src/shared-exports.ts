@@ -12,5 +12,6 @@ export { decodeOutput, type Candidates, type DecodeOptions } from './decode.js';
 export { nonMaxSuppression, topK, type NmsOptions } from './nms.js';
 export * from './predict-options.js';
 export { describeValue } from './describe-value.js';
+export { hasWebgpuAdapter } from './webgpu-adapter.js';
 export * from './result.js';
 export { YoloModel, type CreateModelOptions, type ModelInfo } from './model.js';
