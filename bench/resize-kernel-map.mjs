@@ -20,7 +20,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { onnx } from '@yolokit/backend-onnx';
 import { onnxWeb } from '@yolokit/backend-onnx/web';
-import { createModel, letterboxGeometry, letterboxPixels } from '@yolokit/core';
+import { createModel, letterboxGeometry, letterboxPixels, placeInLetterbox } from '@yolokit/core';
 import { build } from 'esbuild';
 import sharp from 'sharp';
 
@@ -147,13 +147,13 @@ const decoderWith = (kernel, noise = () => 0) => ({
       if (kernel === 'opencv-linear') ({ pixels: out, geometry: g } = letterboxPixels(decoded, target.width, target.height));
       else {
         g = letterboxGeometry(info.width, info.height, target.width, target.height);
-        out = placeInPadding(JS_RESIZERS[kernel](decoded, g.resizedWidth, g.resizedHeight), g);
+        out = placeInLetterbox(JS_RESIZERS[kernel](decoded, g.resizedWidth, g.resizedHeight), g);
       }
     } else {
       const { width, height, orientation = 1 } = await source.metadata();
       g = orientation >= 5 ? letterboxGeometry(height, width, target.width, target.height) : letterboxGeometry(width, height, target.width, target.height);
       const resized = await source.resize(g.resizedWidth, g.resizedHeight, { fit: 'fill', kernel }).raw().toBuffer();
-      out = placeInPadding(resized, g);
+      out = placeInLetterbox(resized, g);
     }
     for (let y = g.top; y < g.top + g.resizedHeight; y++) {
       for (let i = (y * target.width + g.left) * 3, end = i + g.resizedWidth * 3; i < end; i++) {
@@ -163,13 +163,6 @@ const decoderWith = (kernel, noise = () => 0) => ({
     return { pixels: out, geometry: g };
   },
 });
-
-function placeInPadding(resized, g) {
-  const out = new Uint8Array(g.targetWidth * g.targetHeight * 3).fill(114);
-  const row = g.resizedWidth * 3;
-  for (let y = 0; y < g.resizedHeight; y++) out.set(resized.subarray(y * row, (y + 1) * row), ((y + g.top) * g.targetWidth + g.left) * 3);
-  return out;
-}
 
 /** -1, 0 or +1 (each quarter, half, quarter), from a seeded linear congruential generator: repeatable runs. */
 function ditherNoise(seed) {

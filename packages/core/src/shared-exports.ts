@@ -4,7 +4,7 @@ export * from './backend.js';
 export * from './metadata.js';
 export * from './letterbox.js';
 export * from './image-input.js';
-export { letterboxPixels } from './letterbox-pixels.js';
+export { letterboxPixels, placeInLetterbox } from './letterbox-pixels.js';
 export { CanvasImageDecoder } from './canvas-image-decoder.js';
 export { pixelsToTensor } from './tensor.js';
 export { detectOutputFormat, classCountOf, type OutputFormat } from './output-format.js';
