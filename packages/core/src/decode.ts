@@ -8,6 +8,13 @@ export interface Candidates {
   boxes: Float32Array;
   scores: Float32Array;
   classIds: Int32Array;
+  /**
+   * The output row (anchor) each candidate came from, so a task head can read that row's extra values
+   * (mask coefficients, keypoints) after NMS without copying them for every candidate.
+   */
+  anchors: Int32Array;
+  /** Whether the boxes were normalised to 0..1 and scaled to input pixels (a task's extra coordinates need the same). */
+  normalised?: boolean;
 }
 
 export interface DecodeOptions {
@@ -23,6 +30,12 @@ export interface DecodeOptions {
    * some TF.js exports normalise, and no real box in pixels of a ≥32 px input has every coordinate ≤ 1.5.
    */
   readonly normalizedBoxes: boolean | 'auto';
+  /**
+   * Number of class scores per row. Rows may carry more values after them (32 mask coefficients of a
+   * segmentation model, K×D keypoint values of a pose model), which the decoder leaves alone.
+   * @defaultValue every value after the box (and objectness) is a class score
+   */
+  readonly classCount?: number;
 }
 
 function grow(candidates: Candidates): void {
@@ -33,12 +46,15 @@ function grow(candidates: Candidates): void {
   scores.set(candidates.scores);
   const classIds = new Int32Array(capacity);
   classIds.set(candidates.classIds);
+  const anchors = new Int32Array(capacity);
+  anchors.set(candidates.anchors);
   candidates.boxes = boxes;
   candidates.scores = scores;
   candidates.classIds = classIds;
+  candidates.anchors = anchors;
 }
 
-function push(c: Candidates, x1: number, y1: number, x2: number, y2: number, score: number, classId: number): void {
+function push(c: Candidates, x1: number, y1: number, x2: number, y2: number, score: number, classId: number, anchor: number): void {
   if (c.count === c.scores.length) grow(c);
   const i = c.count++;
   c.boxes[i * 4] = x1;
@@ -47,10 +63,17 @@ function push(c: Candidates, x1: number, y1: number, x2: number, y2: number, sco
   c.boxes[i * 4 + 3] = y2;
   c.scores[i] = score;
   c.classIds[i] = classId;
+  c.anchors[i] = anchor;
 }
 
 function emptyCandidates(): Candidates {
-  return { count: 0, boxes: new Float32Array(256 * 4), scores: new Float32Array(256), classIds: new Int32Array(256) };
+  return {
+    count: 0,
+    boxes: new Float32Array(256 * 4),
+    scores: new Float32Array(256),
+    classIds: new Int32Array(256),
+    anchors: new Int32Array(256),
+  };
 }
 
 /** Decodes a raw detection output into candidates above `conf` (boxes in input pixels, xyxy). */
@@ -65,11 +88,11 @@ export function decodeOutput(output: Float32Tensor, format: OutputFormat, option
   return candidates;
 }
 
-/** `[1, 4+nc, N]`: channel-major, so scan class rows outermost to read memory in order. */
+/** `[1, 4+nc(+extra), N]`: channel-major, so scan class rows outermost to read memory in order. */
 function decodeYolov8(output: Float32Tensor, options: DecodeOptions): Candidates {
   const [, channels, anchors] = output.dims;
   const data = output.data;
-  const classCount = channels - 4;
+  const classCount = options.classCount ?? channels - 4;
   const best = new Float32Array(anchors).fill(Number.NEGATIVE_INFINITY);
   const bestClass = new Int32Array(anchors).fill(-1);
   for (let k = 0; k < classCount; k++) {
@@ -91,7 +114,7 @@ function decodeYolov8(output: Float32Tensor, options: DecodeOptions): Candidates
     const cy = data[anchors + i];
     const hw = data[2 * anchors + i] / 2;
     const hh = data[3 * anchors + i] / 2;
-    push(out, cx - hw, cy - hh, cx + hw, cy + hh, score, bestClass[i]);
+    push(out, cx - hw, cy - hh, cx + hw, cy + hh, score, bestClass[i], i);
   }
   return out;
 }
@@ -100,6 +123,7 @@ function decodeYolov8(output: Float32Tensor, options: DecodeOptions): Candidates
 function decodeYolov5(output: Float32Tensor, options: DecodeOptions): Candidates {
   const [, anchors, width] = output.dims;
   const data = output.data;
+  const classCount = options.classCount ?? width - 5;
   const out = emptyCandidates();
   for (let i = 0; i < anchors; i++) {
     const base = i * width;
@@ -107,7 +131,7 @@ function decodeYolov5(output: Float32Tensor, options: DecodeOptions): Candidates
     if (!(objectness > options.conf)) continue;
     let bestScore = Number.NEGATIVE_INFINITY;
     let bestClass = -1;
-    for (let k = 0; k < width - 5; k++) {
+    for (let k = 0; k < classCount; k++) {
       if (options.classes && !options.classes.has(k)) continue;
       const s = data[base + 5 + k];
       if (s > bestScore) {
@@ -121,23 +145,23 @@ function decodeYolov5(output: Float32Tensor, options: DecodeOptions): Candidates
     const cy = data[base + 1];
     const hw = data[base + 2] / 2;
     const hh = data[base + 3] / 2;
-    push(out, cx - hw, cy - hh, cx + hw, cy + hh, score, bestClass);
+    push(out, cx - hw, cy - hh, cx + hw, cy + hh, score, bestClass, i);
   }
   return out;
 }
 
-/** `[1, N, 6]`: x1, y1, x2, y2, score, class. */
+/** `[1, N, 6(+extra)]`: x1, y1, x2, y2, score, class, then a task's extra values. */
 function decodeEnd2end(output: Float32Tensor, options: DecodeOptions): Candidates {
-  const [, rows] = output.dims;
+  const [, rows, width] = output.dims;
   const data = output.data;
   const out = emptyCandidates();
   for (let i = 0; i < rows; i++) {
-    const base = i * 6;
+    const base = i * width;
     const score = data[base + 4];
     if (!(score > options.conf)) continue;
     const classId = Math.round(data[base + 5]);
     if (options.classes && !options.classes.has(classId)) continue;
-    push(out, data[base], data[base + 1], data[base + 2], data[base + 3], score, classId);
+    push(out, data[base], data[base + 1], data[base + 2], data[base + 3], score, classId, i);
   }
   return out;
 }
@@ -149,6 +173,7 @@ function scaleIfNormalised(candidates: Candidates, options: DecodeOptions): void
     for (let i = 0; i < candidates.count * 4; i++) max = Math.max(max, Math.abs(candidates.boxes[i]));
     normalised = max <= 1.5;
   }
+  candidates.normalised = normalised;
   if (!normalised) return;
   for (let i = 0; i < candidates.count; i++) {
     candidates.boxes[i * 4] *= options.inputWidth;

@@ -16,6 +16,8 @@ export interface ModelMetadata {
   readonly end2end: boolean | undefined;
   readonly description: string | undefined;
   readonly version: string | undefined;
+  /** Keypoints per object and values per keypoint (`[17, 3]`: x, y, visibility) of pose models. */
+  readonly kptShape: readonly [number, number] | undefined;
 }
 
 /**
@@ -35,6 +37,7 @@ export function parseUltralyticsMetadata(raw: Readonly<Record<string, unknown>>)
     end2end: toBoolean(raw.end2end),
     description: typeof raw.description === 'string' ? raw.description : undefined,
     version: raw.version === undefined ? undefined : String(raw.version),
+    kptShape: parseKptShape(raw.kpt_shape),
   };
 }
 
@@ -74,6 +77,16 @@ function parseImgsz(value: unknown): [number, number] | undefined {
   const numbers = list.map(Number).filter((n) => Number.isFinite(n) && n > 0);
   if (numbers.length === 0) return undefined;
   return [numbers[0], numbers[1] ?? numbers[0]];
+}
+
+/** `kpt_shape`: `"[17, 3]"` in ONNX metadata, `[17, 3]` in a TF.js metadata.yaml. */
+function parseKptShape(value: unknown): [number, number] | undefined {
+  let list: unknown[] | undefined;
+  if (Array.isArray(value)) list = value;
+  else if (typeof value === 'string') list = value.match(/-?\d+/g)?.map(Number);
+  if (!list || list.length !== 2) return undefined;
+  const [count, dims] = list.map(Number);
+  return Number.isInteger(count) && count > 0 && Number.isInteger(dims) && dims > 0 ? [count, dims] : undefined;
 }
 
 function toNumber(value: unknown): number | undefined {

@@ -4,10 +4,13 @@ import { DisposedError, InferenceError, InvalidOptionError, ModelLoadError, thro
 import type { ImageDecoder, ImageInput } from './image-input.js';
 import { unletterboxBox } from './letterbox.js';
 import { type ModelMetadata, parseUltralyticsMetadata } from './metadata.js';
+import { skeletonFor } from './keypoints.js';
 import { nonMaxSuppression, topK } from './nms.js';
-import { detectOutputFormat, type OutputFormat } from './output-format.js';
+import type { OutputFormat } from './output-format.js';
 import { type PredictOptions, type ResolvedPredictOptions, resolvePredictOptions } from './predict-options.js';
 import { Detection, Result } from './result.js';
+import { type HeadInput, taskHead } from './task-heads.js';
+import { resolveTaskLayout, type SupportedTask, type TaskLayout } from './task-layout.js';
 import { pixelsToTensor } from './tensor.js';
 
 /** Spare input buffers a model keeps: enough for the predictions a model overlaps in practice. */
@@ -49,6 +52,11 @@ export interface ModelInfo {
   /** Whether the input accepts other sizes (a dynamic input). */
   readonly dynamicInput: boolean;
   readonly metadata: ModelMetadata;
+  /**
+   * What the model does, from its `task` metadata confirmed by its output shapes (or from the shapes alone).
+   * `undefined` only when the outputs' shapes are not known before a run (some TF.js graphs).
+   */
+  readonly task: SupportedTask | undefined;
 }
 
 /**
@@ -110,6 +118,8 @@ export class YoloModel {
    * Backend contract lets no session keep the input after its run settles.
    */
   readonly #spareInputs: Float32Array[] = [];
+  /** Output layouts by output shapes: resolved once, read on every prediction. */
+  readonly #layouts = new Map<string, TaskLayout>();
   #disposed = false;
 
   /** @internal Use {@link createModel}. */
@@ -127,6 +137,17 @@ export class YoloModel {
     const parsed = parseUltralyticsMetadata(session.metadata);
     const metadata = config.names ? { ...parsed, names: config.names, classCount: Object.keys(config.names).length } : parsed;
     const { size, dynamic } = inputSize(session.inputs[0], session.layout, metadata.imgsz);
+    // The task as the declared output shapes confirm it; a layout that cannot be decoded is reported by
+    // predict() with the shapes the run produced (declared shapes may be partly dynamic).
+    const declared = session.outputs.map((o) => o.shape);
+    let staticLayout: TaskLayout | undefined;
+    if (declared.length > 0 && declared.every((d) => d.length > 1 && d.slice(1).every((n) => n > 0))) {
+      try {
+        staticLayout = this.#resolveLayout(declared, metadata, session.layout);
+      } catch {
+        staticLayout = undefined;
+      }
+    }
     this.info = Object.freeze({
       backend: backendName,
       runtime: session.runtime,
@@ -136,6 +157,7 @@ export class YoloModel {
       imgsz: size,
       dynamicInput: dynamic,
       metadata,
+      task: staticLayout?.task ?? (typeof metadata.task === 'string' && ['detect', 'segment', 'pose'].includes(metadata.task) ? (metadata.task as SupportedTask) : undefined),
     });
     this.#defaults = config.defaults;
     this.#decoder = config.imageDecoder;
@@ -148,7 +170,7 @@ export class YoloModel {
     return this.#names;
   }
 
-  /** Detects objects in one image. */
+  /** Detects objects in one image (with masks or keypoints for segmentation and pose models). */
   async predict(image: ImageInput, options?: PredictOptions): Promise<Result> {
     if (this.#disposed) throw new DisposedError('This model');
     const resolved = resolvePredictOptions(options, this.#defaults);
@@ -159,50 +181,78 @@ export class YoloModel {
     const t0 = performance.now();
     const { pixels, geometry } = await this.#decoder.letterbox(image, { width, height }, { signal });
     const input = pixelsToTensor(pixels, width, height, this.session.layout, this.#spareInputs.pop());
-    let output: Float32Tensor;
+    let outputs: Float32Tensor[];
     let t1: number;
     try {
       throwIfAborted(signal);
       t1 = performance.now();
-      output = await this.#run(input);
+      outputs = await this.#run(input);
     } finally {
       if (this.#spareInputs.length < MAX_SPARE_INPUTS) this.#spareInputs.push(input.data);
     }
     throwIfAborted(signal);
     const t2 = performance.now();
 
-    const format = this.outputFormatOf(output.dims);
-    const candidates = decodeOutput(output, format, {
+    const layout = this.taskLayoutOf(outputs.map((o) => o.dims));
+    const candidates = decodeOutput(outputs[layout.detectionOutput], layout.format, {
       conf: resolved.conf,
       classes: resolved.classes ? new Set(resolved.classes) : undefined,
       inputWidth: width,
       inputHeight: height,
       normalizedBoxes: this.#normalizedBoxes,
+      classCount: layout.classCount,
     });
     const keep =
-      format === 'end2end'
+      layout.format === 'end2end'
         ? topK(candidates, resolved.maxDet)
         : nonMaxSuppression(candidates, { iou: resolved.iou, maxDet: resolved.maxDet, agnostic: resolved.agnostic });
-    const detections = keep.map((i) => {
-      const b = candidates.boxes;
-      const box = unletterboxBox(geometry, b[i * 4], b[i * 4 + 1], b[i * 4 + 2], b[i * 4 + 3]);
+    const b = candidates.boxes;
+    const inputBox = (i: number) => [b[i * 4], b[i * 4 + 1], b[i * 4 + 2], b[i * 4 + 3]] as const;
+    const imageBox = (i: number) => unletterboxBox(geometry, b[i * 4], b[i * 4 + 1], b[i * 4 + 2], b[i * 4 + 3]);
+    const head = taskHead(layout);
+    const headInput: HeadInput = { outputs, candidates, inputBox, imageBox, geometry, retinaMasks: resolved.retinaMasks };
+    const detections: Detection[] = [];
+    for (const i of keep) {
+      const extras = head(i, headInput);
+      if (!extras) continue;
       const classId = candidates.classIds[i];
-      return new Detection(box, candidates.scores[i], classId, this.#names[classId] ?? `class${classId}`, geometry.sourceWidth, geometry.sourceHeight);
-    });
+      detections.push(
+        new Detection(imageBox(i), candidates.scores[i], classId, this.#names[classId] ?? `class${classId}`, geometry.sourceWidth, geometry.sourceHeight, extras),
+      );
+    }
     const t3 = performance.now();
     return new Result({
       source: typeof image === 'string' ? image : image instanceof URL ? image.href : undefined,
       width: geometry.sourceWidth,
       height: geometry.sourceHeight,
       detections,
+      task: layout.task,
+      skeleton: layout.keypoints ? skeletonFor(layout.keypoints.count) : undefined,
       speed: { preprocess: t1 - t0, inference: t2 - t1, postprocess: t3 - t2 },
     });
   }
 
-  /** The decoder chosen for an output of these dimensions (throws for an unsupported layout). */
+  /** The decoder chosen for a detection output of these dimensions (throws for an unsupported layout). */
   outputFormatOf(dims: readonly number[]): OutputFormat {
-    const { classCount, end2end } = this.info.metadata;
-    return detectOutputFormat(dims, { classCount: classCount || undefined, end2end });
+    return this.taskLayoutOf([dims]).format;
+  }
+
+  /**
+   * How this model's outputs are read, from outputs of these dimensions (throws an `UnsupportedOutputError`
+   * naming the task and shapes for a layout yolokit does not decode).
+   */
+  taskLayoutOf(outputs: readonly (readonly number[])[]): TaskLayout {
+    const key = outputs.map((d) => d.join('x')).join('|');
+    const cached = this.#layouts.get(key);
+    if (cached) return cached;
+    const layout = this.#resolveLayout(outputs, this.info.metadata, this.session.layout);
+    this.#layouts.set(key, layout);
+    return layout;
+  }
+
+  #resolveLayout(outputs: readonly (readonly number[])[], metadata: ModelMetadata, layout: TensorLayout): TaskLayout {
+    const { classCount, end2end, task, kptShape } = metadata;
+    return resolveTaskLayout(outputs, { task, classCount: classCount || undefined, end2end, kptShape, layout });
   }
 
   /** Frees the runtime session. Idempotent. */
@@ -230,7 +280,7 @@ export class YoloModel {
     return requested;
   }
 
-  async #run(input: Float32Tensor): Promise<Float32Tensor> {
+  async #run(input: Float32Tensor): Promise<Float32Tensor[]> {
     let outputs: Float32Tensor[];
     try {
       outputs = await this.session.run(input);
@@ -239,7 +289,7 @@ export class YoloModel {
       throw new InferenceError(`${this.info.runtime} failed to run the model: ${(error as Error).message}`, { cause: error });
     }
     if (!outputs || outputs.length === 0) throw new InferenceError(`${this.info.runtime} returned no output`);
-    return outputs[0];
+    return outputs;
   }
 }
 

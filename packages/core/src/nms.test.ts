@@ -8,6 +8,7 @@ function candidates(rows: Array<[number, number, number, number, number, number]
     boxes: Float32Array.from(rows.flatMap((r) => r.slice(0, 4))),
     scores: Float32Array.from(rows.map((r) => r[4])),
     classIds: Int32Array.from(rows.map((r) => r[5])),
+    anchors: Int32Array.from(rows.map((_, i) => i)),
   };
 }
 

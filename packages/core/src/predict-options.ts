@@ -30,6 +30,12 @@ export interface PredictOptions {
    * @defaultValue the model's `imgsz` metadata, else its input shape
    */
   readonly imgsz?: number | readonly [number, number];
+  /**
+   * Segmentation models: compute masks at the image's own resolution from the prototypes (Ultralytics'
+   * `retina_masks`, `process_mask_native`) instead of at the model's input size and then scaled.
+   * @defaultValue false
+   */
+  readonly retinaMasks?: boolean;
   /** Cancels the prediction between stages. */
   readonly signal?: AbortSignal;
 }
@@ -42,6 +48,7 @@ export interface ResolvedPredictOptions {
   readonly classes: readonly number[] | undefined;
   readonly agnostic: boolean;
   readonly imgsz: number | readonly [number, number] | undefined;
+  readonly retinaMasks: boolean;
 }
 
 export const DEFAULT_PREDICT_OPTIONS: ResolvedPredictOptions = Object.freeze({
@@ -51,9 +58,10 @@ export const DEFAULT_PREDICT_OPTIONS: ResolvedPredictOptions = Object.freeze({
   classes: undefined,
   agnostic: false,
   imgsz: undefined,
+  retinaMasks: false,
 });
 
-const KNOWN = new Set(['conf', 'iou', 'maxDet', 'classes', 'agnostic', 'imgsz', 'signal']);
+const KNOWN = new Set(['conf', 'iou', 'maxDet', 'classes', 'agnostic', 'imgsz', 'retinaMasks', 'signal']);
 
 /**
  * Validates options and fills defaults (from `defaults`, then {@link DEFAULT_PREDICT_OPTIONS}). Throws
@@ -73,7 +81,7 @@ export function resolvePredictOptions(
     }
   }
   const merged = { ...DEFAULT_PREDICT_OPTIONS, ...stripUndefined(defaults), ...stripUndefined(options ?? {}) };
-  const { conf, iou, maxDet, classes, agnostic, imgsz } = merged;
+  const { conf, iou, maxDet, classes, agnostic, imgsz, retinaMasks } = merged;
   unitInterval(conf, `${prefix}.conf`);
   unitInterval(iou, `${prefix}.iou`);
   if (!Number.isInteger(maxDet) || maxDet < 1 || maxDet > 100_000) {
@@ -87,6 +95,9 @@ export function resolvePredictOptions(
   if (typeof agnostic !== 'boolean') {
     throw new InvalidOptionError(`${prefix}.agnostic`, `${prefix}.agnostic must be a boolean, got ${describeValue(agnostic)}`);
   }
+  if (typeof retinaMasks !== 'boolean') {
+    throw new InvalidOptionError(`${prefix}.retinaMasks`, `${prefix}.retinaMasks must be a boolean, got ${describeValue(retinaMasks)}`);
+  }
   if (imgsz !== undefined) {
     const ok =
       (typeof imgsz === 'number' && validSide(imgsz)) ||
@@ -95,7 +106,7 @@ export function resolvePredictOptions(
       throw new InvalidOptionError(`${prefix}.imgsz`, `${prefix}.imgsz must be an integer from 32 to 8192 or a [height, width] pair of them, got ${describeValue(imgsz)}`);
     }
   }
-  return { conf, iou, maxDet, classes, agnostic, imgsz };
+  return { conf, iou, maxDet, classes, agnostic, imgsz, retinaMasks };
 }
 
 function validSide(value: unknown): boolean {

@@ -1,3 +1,24 @@
+import { Keypoints } from './keypoints.js';
+import { Mask, type MaskWire } from './mask.js';
+import type { CocoRle } from './mask-rle.js';
+import type { SupportedTask } from './task-layout.js';
+
+/** What a task adds to a detection: a segmentation model's mask, a pose model's keypoints. */
+export interface DetectionExtras {
+  readonly mask?: Mask;
+  readonly keypoints?: Keypoints;
+}
+
+/** Options of a result's JSON form. */
+export interface ResultJSONOptions {
+  /**
+   * Add each mask's polygons (`segments`: its largest outer contour in image pixels, as Ultralytics'
+   * `masks.xy`) beside the RLE.
+   * @defaultValue false
+   */
+  readonly segments?: boolean;
+}
+
 /** One detected object. Boxes are in original-image pixels. */
 export class Detection {
   /** Box corners `[x1, y1, x2, y2]` in original-image pixels. */
@@ -6,6 +27,10 @@ export class Detection {
   readonly classId: number;
   /** The class's name from the model's metadata, or `class<id>` when the model has no names. */
   readonly className: string;
+  /** Segmentation models: the object's mask in original-image pixels. */
+  readonly mask: Mask | undefined;
+  /** Pose models: the object's keypoints in original-image pixels. */
+  readonly keypoints: Keypoints | undefined;
   readonly #imageWidth: number;
   readonly #imageHeight: number;
 
@@ -16,11 +41,14 @@ export class Detection {
     className: string,
     imageWidth: number,
     imageHeight: number,
+    extras: DetectionExtras = {},
   ) {
     this.box = box;
     this.confidence = confidence;
     this.classId = classId;
     this.className = className;
+    this.mask = extras.mask;
+    this.keypoints = extras.keypoints;
     this.#imageWidth = imageWidth;
     this.#imageHeight = imageHeight;
   }
@@ -48,8 +76,27 @@ export class Detection {
     return [cx / this.#imageWidth, cy / this.#imageHeight, w / this.#imageWidth, h / this.#imageHeight];
   }
 
-  toJSON(): DetectionJSON {
-    return { box: [...this.box], confidence: this.confidence, classId: this.classId, className: this.className };
+  toJSON(options?: ResultJSONOptions | string): DetectionJSON {
+    const json: DetectionJSON = { box: [...this.box], confidence: this.confidence, classId: this.classId, className: this.className };
+    if (this.mask) {
+      json.mask = this.mask.toRle();
+      // JSON.stringify passes the property name: options only come from a direct call.
+      if (typeof options === 'object' && options?.segments) json.segments = this.mask.polygon();
+    }
+    if (this.keypoints) json.keypoints = this.keypoints.toJSON();
+    return json;
+  }
+
+  /** The binary form that crosses threads, processes and queues (masks as packed bits, never number arrays). */
+  toWire(encoding: 'bytes' | 'base64' = 'bytes'): DetectionWire {
+    return {
+      box: [...this.box],
+      confidence: this.confidence,
+      classId: this.classId,
+      className: this.className,
+      ...(this.mask ? { mask: this.mask.toWire(encoding) } : {}),
+      ...(this.keypoints ? { keypoints: { data: this.keypoints.data, dims: this.keypoints.dims } } : {}),
+    };
   }
 }
 
@@ -65,14 +112,46 @@ export interface DetectionJSON {
   confidence: number;
   classId: number;
   className: string;
+  /** Segmentation: the mask as COCO's compressed RLE over the whole image (`size` is `[height, width]`). */
+  mask?: CocoRle;
+  /** Segmentation, on request: the mask's largest outer contour, `[x, y]` points in image pixels. */
+  segments?: Array<[number, number]>;
+  /** Pose: `[x, y, visibility]` per keypoint in image pixels (`[x, y]` when the model gives no visibility). */
+  keypoints?: number[][];
+}
+
+/** A detection as it crosses threads, processes and queues. */
+export interface DetectionWire {
+  readonly box: [number, number, number, number];
+  readonly confidence: number;
+  readonly classId: number;
+  readonly className: string;
+  readonly mask?: MaskWire;
+  /** Keypoint values (base64 of float32 where the carrier is JSON). */
+  readonly keypoints?: { readonly data: Float32Array | number[]; readonly dims: number };
+}
+
+/** A result as it crosses threads, processes and queues: {@link ResultJSON} with binary masks. */
+export interface ResultWire {
+  readonly source?: string;
+  readonly task?: SupportedTask;
+  readonly width: number;
+  readonly height: number;
+  readonly detections: readonly DetectionWire[];
+  readonly skeleton?: Array<[number, number]>;
+  readonly speed: Speed;
 }
 
 /** The stable JSON shape of a result (also what `yolokit predict --json` writes per image). */
 export interface ResultJSON {
   source?: string;
+  /** The model's task, for segmentation and pose results (absent for detection, whose shape predates it). */
+  task?: SupportedTask;
   width: number;
   height: number;
   detections: DetectionJSON[];
+  /** Pose: the limbs to draw, as pairs of keypoint indices. */
+  skeleton?: Array<[number, number]>;
   speed: Speed;
 }
 
@@ -86,13 +165,63 @@ export class Result {
   /** Highest confidence first. */
   readonly detections: readonly Detection[];
   readonly speed: Readonly<Speed>;
+  /** What the model does: `detect`, `segment` or `pose`. */
+  readonly task: SupportedTask;
+  /** Pose: the limbs to draw between keypoints, as index pairs (COCO's for 17 keypoints). */
+  readonly skeleton: readonly (readonly [number, number])[] | undefined;
 
-  constructor(init: { source?: string; width: number; height: number; detections: Detection[]; speed: Speed }) {
+  constructor(init: {
+    source?: string;
+    width: number;
+    height: number;
+    detections: Detection[];
+    speed: Speed;
+    task?: SupportedTask;
+    skeleton?: readonly (readonly [number, number])[];
+  }) {
     this.source = init.source;
     this.width = init.width;
     this.height = init.height;
     this.detections = init.detections;
     this.speed = init.speed;
+    this.task = init.task ?? 'detect';
+    this.skeleton = init.skeleton;
+  }
+
+  /** Rebuilds a result from {@link toWire}'s form (after crossing a thread, process or queue). */
+  static fromWire(wire: ResultWire): Result {
+    return new Result({
+      source: wire.source,
+      width: wire.width,
+      height: wire.height,
+      task: wire.task,
+      skeleton: wire.skeleton,
+      speed: { ...wire.speed },
+      detections: wire.detections.map(
+        (d) =>
+          new Detection([d.box[0], d.box[1], d.box[2], d.box[3]], d.confidence, d.classId, d.className, wire.width, wire.height, {
+            mask: d.mask ? Mask.fromWire(d.mask) : undefined,
+            keypoints: d.keypoints ? new Keypoints(Float32Array.from(d.keypoints.data), d.keypoints.dims) : undefined,
+          }),
+      ),
+    });
+  }
+
+  /** The binary form for crossing threads and processes (`bytes`) or JSON carriers such as queues (`base64`). */
+  toWire(encoding: 'bytes' | 'base64' = 'bytes'): ResultWire {
+    return {
+      ...(this.source === undefined ? {} : { source: this.source }),
+      ...(this.task === 'detect' ? {} : { task: this.task }),
+      width: this.width,
+      height: this.height,
+      detections: this.detections.map((d) => {
+        const wire = d.toWire(encoding);
+        // Float32Array does not survive JSON: plain numbers there (17×3 per person, small).
+        return encoding === 'base64' && wire.keypoints ? { ...wire, keypoints: { data: Array.from(wire.keypoints.data), dims: wire.keypoints.dims } } : wire;
+      }),
+      ...(this.skeleton ? { skeleton: this.skeleton.map(([a, b]) => [a, b] as [number, number]) } : {}),
+      speed: { ...this.speed },
+    };
   }
 
   /** Rebuilds a result from its JSON form (for results that crossed a thread or process). */
@@ -101,19 +230,29 @@ export class Result {
       source: json.source,
       width: json.width,
       height: json.height,
+      task: json.task,
+      skeleton: json.skeleton,
       speed: { ...json.speed },
       detections: json.detections.map(
-        (d) => new Detection([d.box[0], d.box[1], d.box[2], d.box[3]], d.confidence, d.classId, d.className, json.width, json.height),
+        (d) =>
+          new Detection([d.box[0], d.box[1], d.box[2], d.box[3]], d.confidence, d.classId, d.className, json.width, json.height, {
+            mask: d.mask ? Mask.fromRle(d.mask) : undefined,
+            keypoints: d.keypoints ? Keypoints.fromJSON(d.keypoints) : undefined,
+          }),
       ),
     });
   }
 
-  toJSON(): ResultJSON {
+  /** The stable JSON shape; `{ segments: true }` adds mask polygons. */
+  toJSON(options?: ResultJSONOptions | string): ResultJSON {
+    const detectionOptions = typeof options === 'object' ? options : undefined;
     return {
       ...(this.source === undefined ? {} : { source: this.source }),
+      ...(this.task === 'detect' ? {} : { task: this.task }),
       width: this.width,
       height: this.height,
-      detections: this.detections.map((d) => d.toJSON()),
+      detections: this.detections.map((d) => d.toJSON(detectionOptions)),
+      ...(this.skeleton ? { skeleton: this.skeleton.map(([a, b]) => [a, b] as [number, number]) } : {}),
       speed: { ...this.speed },
     };
   }

@@ -1,0 +1,227 @@
+/**
+ * Instance masks from a segmentation model's mask coefficients and prototypes, as Ultralytics computes them
+ * (followed: ultralytics main after PR #24463, May 2026, `utils/ops.py`):
+ * - `process_mask(upsample=True)`, the default predictor: logits = coefficients × prototypes, bilinear
+ *   upsample to the input size (align_corners false), `> 0`, crop to the box at input size; then the letterbox
+ *   is removed and the mask scaled bilinearly to the image (`scale_masks`), a pixel kept where the scaled
+ *   value is 1.0 (Ultralytics' validator truncates the float mask to uint8).
+ * - `process_mask_native` (`retinaMasks`): logits scaled bilinearly from prototype resolution straight to the
+ *   image (the letterbox removed at prototype scale), cropped to the box in image pixels, `> 0`.
+ * Every step runs only inside the box, as crop-first implementations do: a mask costs its box's area, not
+ * the image's. `crop_mask` keeps pixel index r where x1 <= r < x2 (its vectorised form; its loop form for
+ * under 50 detections rounds the box, moving an edge by at most one input pixel).
+ */
+import type { Float32Tensor } from './backend.js';
+import type { LetterboxGeometry } from './letterbox.js';
+import { Mask } from './mask.js';
+import type { ProtoLayout } from './task-layout.js';
+
+/** One detection's mask inputs: its coefficients and its box in model-input pixels (x1, y1, x2, y2). */
+export interface MaskRequest {
+  readonly coefficients: Float32Array;
+  readonly box: readonly [number, number, number, number];
+  /** The box in image pixels (for the native path). */
+  readonly imageBox: readonly [number, number, number, number];
+}
+
+/** Reads prototype logits for a block of prototype pixels on demand, for one set of coefficients. */
+class ProtoLogits {
+  readonly #protos: Float32Tensor;
+  readonly #layout: ProtoLayout;
+  readonly #coefficients: Float32Array;
+  #y0 = 0;
+  #x0 = 0;
+  #w = 0;
+  #values = new Float64Array(0);
+
+  constructor(protos: Float32Tensor, layout: ProtoLayout, coefficients: Float32Array) {
+    this.#protos = protos;
+    this.#layout = layout;
+    this.#coefficients = coefficients;
+  }
+
+  /** Computes coefficients · prototypes for prototype rows y0..y1 and columns x0..x1 (inclusive). */
+  compute(y0: number, y1: number, x0: number, x1: number): void {
+    const { channels, height, width, layout } = this.#layout;
+    const data = this.#protos.data;
+    const w = x1 - x0 + 1;
+    const values = new Float64Array((y1 - y0 + 1) * w);
+    const coefficients = this.#coefficients;
+    if (layout === 'NCHW') {
+      const plane = height * width;
+      for (let k = 0; k < channels; k++) {
+        const c = coefficients[k];
+        const base = k * plane;
+        for (let y = y0; y <= y1; y++) {
+          const row = base + y * width;
+          const out = (y - y0) * w - x0;
+          for (let x = x0; x <= x1; x++) values[out + x] += c * data[row + x];
+        }
+      }
+    } else {
+      for (let y = y0; y <= y1; y++) {
+        for (let x = x0; x <= x1; x++) {
+          const at = (y * width + x) * channels;
+          let sum = 0;
+          for (let k = 0; k < channels; k++) sum += coefficients[k] * data[at + k];
+          values[(y - y0) * w + (x - x0)] = sum;
+        }
+      }
+    }
+    this.#y0 = y0;
+    this.#x0 = x0;
+    this.#w = w;
+    this.#values = values;
+  }
+
+  at(y: number, x: number): number {
+    return this.#values[(y - this.#y0) * this.#w + (x - this.#x0)];
+  }
+}
+
+/** PyTorch's `upsample_bilinear2d` source index (align_corners false): the taps and the weight of the second. */
+interface Taps {
+  readonly i0: Int32Array;
+  readonly i1: Int32Array;
+  readonly lambda: Float64Array;
+}
+
+function bilinearTaps(outStart: number, outEnd: number, inSize: number, outSize: number, inOffset = 0): Taps {
+  const n = Math.max(0, outEnd - outStart);
+  const i0 = new Int32Array(n);
+  const i1 = new Int32Array(n);
+  const lambda = new Float64Array(n);
+  const scale = inSize / outSize;
+  for (let k = 0; k < n; k++) {
+    const src = Math.max(0, scale * (outStart + k + 0.5) - 0.5);
+    const lo = Math.min(Math.floor(src), inSize - 1);
+    i0[k] = lo + inOffset;
+    i1[k] = (lo < inSize - 1 ? lo + 1 : lo) + inOffset;
+    lambda[k] = lo < inSize - 1 ? src - lo : 0;
+  }
+  return { i0, i1, lambda };
+}
+
+/** Pixel indices r with lo <= r < hi, within [0, size). */
+function pixelRange(lo: number, hi: number, size: number): [number, number] {
+  return [Math.max(0, Math.ceil(lo)), Math.min(size, Math.ceil(hi))];
+}
+
+/**
+ * `process_mask(upsample=True)` then `scale_masks`: the mask at input resolution inside the box, then scaled
+ * to the image. Returns `undefined` when the mask is empty at input resolution (Ultralytics drops such
+ * detections).
+ */
+export function upsampledMask(protos: Float32Tensor, layout: ProtoLayout, request: MaskRequest, geometry: LetterboxGeometry): Mask | undefined {
+  const { targetWidth: inW, targetHeight: inH } = geometry;
+  const [c0, c1] = pixelRange(request.box[0], request.box[2], inW);
+  const [r0, r1] = pixelRange(request.box[1], request.box[3], inH);
+  if (c1 <= c0 || r1 <= r0) return undefined;
+
+  // 1. Logits at input resolution inside the box, from the prototypes around it; > 0.
+  const ys = bilinearTaps(r0, r1, layout.height, inH);
+  const xs = bilinearTaps(c0, c1, layout.width, inW);
+  const logits = new ProtoLogits(protos, layout, request.coefficients);
+  logits.compute(ys.i0[0], ys.i1[ys.i1.length - 1], xs.i0[0], xs.i1[xs.i1.length - 1]);
+  const bw = c1 - c0;
+  const bh = r1 - r0;
+  const inputMask = new Uint8Array(bw * bh);
+  let any = false;
+  for (let y = 0; y < bh; y++) {
+    const ly = ys.lambda[y];
+    for (let x = 0; x < bw; x++) {
+      const lx = xs.lambda[x];
+      const top = (1 - lx) * logits.at(ys.i0[y], xs.i0[x]) + lx * logits.at(ys.i0[y], xs.i1[x]);
+      const bottom = (1 - lx) * logits.at(ys.i1[y], xs.i0[x]) + lx * logits.at(ys.i1[y], xs.i1[x]);
+      if ((1 - ly) * top + ly * bottom > 0) {
+        inputMask[y * bw + x] = 1;
+        any = true;
+      }
+    }
+  }
+  if (!any) return undefined;
+
+  // 2. scale_masks: the resized image's region of the input, scaled to the image. A pixel is set when every
+  // input pixel it blends with a non-zero weight is set (the bilinear value is exactly 1.0).
+  const { sourceWidth: W, sourceHeight: H, left, top, resizedWidth, resizedHeight } = geometry;
+  const isSet = (r: number, c: number) => r >= r0 && r < r1 && c >= c0 && c < c1 && inputMask[(r - r0) * bw + (c - c0)] === 1;
+  // Image pixels whose taps can reach the box: map the box back and widen by a pixel each side.
+  const scale = resizedWidth / W;
+  const scaleY = resizedHeight / H;
+  const X0 = Math.max(0, Math.floor((c0 - left + 0.5) / scale - 0.5) - 1);
+  const X1 = Math.min(W, Math.ceil((c1 - left + 0.5) / scale + 0.5) + 1);
+  const Y0 = Math.max(0, Math.floor((r0 - top + 0.5) / scaleY - 0.5) - 1);
+  const Y1 = Math.min(H, Math.ceil((r1 - top + 0.5) / scaleY + 0.5) + 1);
+  if (X1 <= X0 || Y1 <= Y0) return undefined;
+  const iy = bilinearTaps(Y0, Y1, resizedHeight, H, top);
+  const ix = bilinearTaps(X0, X1, resizedWidth, W, left);
+  return maskFromPredicate(W, H, X0, Y0, X1, Y1, (y, x) => {
+    const ly = iy.lambda[y - Y0];
+    const lx = ix.lambda[x - X0];
+    const ya = iy.i0[y - Y0];
+    const yb = iy.i1[y - Y0];
+    const xa = ix.i0[x - X0];
+    const xb = ix.i1[x - X0];
+    if (!isSet(ya, xa)) return false;
+    if (lx > 0 && !isSet(ya, xb)) return false;
+    if (ly > 0 && !isSet(yb, xa)) return false;
+    return !(lx > 0 && ly > 0 && !isSet(yb, xb));
+  });
+}
+
+/**
+ * `process_mask_native` (retina masks): logits scaled from prototype resolution to the image, cropped to the
+ * box in image pixels, `> 0`. Returns `undefined` for an empty mask.
+ */
+export function nativeMask(protos: Float32Tensor, layout: ProtoLayout, request: MaskRequest, geometry: LetterboxGeometry): Mask | undefined {
+  const { sourceWidth: W, sourceHeight: H } = geometry;
+  const mh = layout.height;
+  const mw = layout.width;
+  // scale_masks at prototype scale: gain and padding from the prototype size, rounded as Ultralytics does.
+  const gain = Math.min(mh / H, mw / W);
+  const padW = (mw - W * gain) / 2;
+  const padH = (mh - H * gain) / 2;
+  const top = Math.round(padH - 0.1);
+  const left = Math.round(padW - 0.1);
+  const bottom = mh - Math.round(padH + 0.1);
+  const right = mw - Math.round(padW + 0.1);
+  const [X0, X1] = pixelRange(request.imageBox[0], request.imageBox[2], W);
+  const [Y0, Y1] = pixelRange(request.imageBox[1], request.imageBox[3], H);
+  if (X1 <= X0 || Y1 <= Y0) return undefined;
+  const ys = bilinearTaps(Y0, Y1, bottom - top, H, top);
+  const xs = bilinearTaps(X0, X1, right - left, W, left);
+  const logits = new ProtoLogits(protos, layout, request.coefficients);
+  logits.compute(ys.i0[0], ys.i1[ys.i1.length - 1], xs.i0[0], xs.i1[xs.i1.length - 1]);
+  const mask = maskFromPredicate(W, H, X0, Y0, X1, Y1, (y, x) => {
+    const ly = ys.lambda[y - Y0];
+    const lx = xs.lambda[x - X0];
+    const ya = ys.i0[y - Y0];
+    const yb = ys.i1[y - Y0];
+    const xa = xs.i0[x - X0];
+    const xb = xs.i1[x - X0];
+    const t = (1 - lx) * logits.at(ya, xa) + lx * logits.at(ya, xb);
+    const b = (1 - lx) * logits.at(yb, xa) + lx * logits.at(yb, xb);
+    return (1 - ly) * t + ly * b > 0;
+  });
+  return mask.area > 0 ? mask : undefined;
+}
+
+/** Evaluates `set(y, x)` over a rectangle of the image and packs the result, cropped to that rectangle. */
+function maskFromPredicate(
+  W: number,
+  H: number,
+  X0: number,
+  Y0: number,
+  X1: number,
+  Y1: number,
+  set: (y: number, x: number) => boolean,
+): Mask {
+  const w = X1 - X0;
+  const h = Y1 - Y0;
+  const bits = new Uint8Array(Math.ceil((w * h) / 8));
+  let i = 0;
+  for (let y = Y0; y < Y1; y++) {
+    for (let x = X0; x < X1; x++, i++) if (set(y, x)) bits[i >> 3] |= 0x80 >> (i & 7);
+  }
+  return new Mask(W, H, [X0, Y0, w, h], bits);
+}
