@@ -144,29 +144,47 @@ export function upsampledMask(protos: Float32Tensor, layout: ProtoLayout, reques
   // 2. scale_masks: the resized image's region of the input, scaled to the image. A pixel is set when every
   // input pixel it blends with a non-zero weight is set (the bilinear value is exactly 1.0).
   const { sourceWidth: W, sourceHeight: H, left, top, resizedWidth, resizedHeight } = geometry;
-  const isSet = (r: number, c: number) => r >= r0 && r < r1 && c >= c0 && c < c1 && inputMask[(r - r0) * bw + (c - c0)] === 1;
   // Image pixels whose taps can reach the box: map the box back and widen by a pixel each side.
-  const scale = resizedWidth / W;
+  const scaleX = resizedWidth / W;
   const scaleY = resizedHeight / H;
-  const X0 = Math.max(0, Math.floor((c0 - left + 0.5) / scale - 0.5) - 1);
-  const X1 = Math.min(W, Math.ceil((c1 - left + 0.5) / scale + 0.5) + 1);
+  const X0 = Math.max(0, Math.floor((c0 - left + 0.5) / scaleX - 0.5) - 1);
+  const X1 = Math.min(W, Math.ceil((c1 - left + 0.5) / scaleX + 0.5) + 1);
   const Y0 = Math.max(0, Math.floor((r0 - top + 0.5) / scaleY - 0.5) - 1);
   const Y1 = Math.min(H, Math.ceil((r1 - top + 0.5) / scaleY + 0.5) + 1);
   if (X1 <= X0 || Y1 <= Y0) return undefined;
   const iy = bilinearTaps(Y0, Y1, resizedHeight, H, top);
   const ix = bilinearTaps(X0, X1, resizedWidth, W, left);
-  return maskFromPredicate(W, H, X0, Y0, X1, Y1, (y, x) => {
-    const ly = iy.lambda[y - Y0];
-    const lx = ix.lambda[x - X0];
-    const ya = iy.i0[y - Y0];
-    const yb = iy.i1[y - Y0];
-    const xa = ix.i0[x - X0];
-    const xb = ix.i1[x - X0];
-    if (!isSet(ya, xa)) return false;
-    if (lx > 0 && !isSet(ya, xb)) return false;
-    if (ly > 0 && !isSet(yb, xa)) return false;
-    return !(lx > 0 && ly > 0 && !isSet(yb, xb));
-  });
+  // Column taps relative to the box; `bw` stands for "outside the box", a slot that is never set, so the
+  // inner loop needs no branch.
+  const w = X1 - X0;
+  const h = Y1 - Y0;
+  const colA = new Int32Array(w);
+  const colB = new Int32Array(w);
+  for (let x = 0; x < w; x++) {
+    const a = ix.i0[x] - c0;
+    const b = ix.lambda[x] > 0 ? ix.i1[x] - c0 : a;
+    colA[x] = a >= 0 && a < bw ? a : bw;
+    colB[x] = b >= 0 && b < bw ? b : bw;
+  }
+  // Per image row, the AND of the one or two input rows it blends, over the box's columns; consecutive image
+  // rows often blend the same input rows, so the last one is reused.
+  const rowAnd = new Uint8Array(bw + 1);
+  let lastA = -2;
+  let lastB = -2;
+  const bits = new Uint8Array(Math.ceil((w * h) / 8));
+  for (let y = 0; y < h; y++) {
+    const a = iy.i0[y] - r0;
+    const b = iy.lambda[y] > 0 ? iy.i1[y] - r0 : a;
+    if (a < 0 || a >= bh || b < 0 || b >= bh) continue;
+    if (a !== lastA || b !== lastB) {
+      for (let x = 0; x < bw; x++) rowAnd[x] = inputMask[a * bw + x] & inputMask[b * bw + x];
+      lastA = a;
+      lastB = b;
+    }
+    let i = y * w;
+    for (let x = 0; x < w; x++, i++) bits[i >> 3] |= (rowAnd[colA[x]] & rowAnd[colB[x]]) << (7 - (i & 7));
+  }
+  return new Mask(W, H, [X0, Y0, w, h], bits);
 }
 
 /**
@@ -191,37 +209,33 @@ export function nativeMask(protos: Float32Tensor, layout: ProtoLayout, request: 
   const ys = bilinearTaps(Y0, Y1, bottom - top, H, top);
   const xs = bilinearTaps(X0, X1, right - left, W, left);
   const logits = new ProtoLogits(protos, layout, request.coefficients);
-  logits.compute(ys.i0[0], ys.i1[ys.i1.length - 1], xs.i0[0], xs.i1[xs.i1.length - 1]);
-  const mask = maskFromPredicate(W, H, X0, Y0, X1, Y1, (y, x) => {
-    const ly = ys.lambda[y - Y0];
-    const lx = xs.lambda[x - X0];
-    const ya = ys.i0[y - Y0];
-    const yb = ys.i1[y - Y0];
-    const xa = xs.i0[x - X0];
-    const xb = xs.i1[x - X0];
-    const t = (1 - lx) * logits.at(ya, xa) + lx * logits.at(ya, xb);
-    const b = (1 - lx) * logits.at(yb, xa) + lx * logits.at(yb, xb);
-    return (1 - ly) * t + ly * b > 0;
-  });
-  return mask.area > 0 ? mask : undefined;
-}
-
-/** Evaluates `set(y, x)` over a rectangle of the image and packs the result, cropped to that rectangle. */
-function maskFromPredicate(
-  W: number,
-  H: number,
-  X0: number,
-  Y0: number,
-  X1: number,
-  Y1: number,
-  set: (y: number, x: number) => boolean,
-): Mask {
+  const py0 = ys.i0[0];
+  const py1 = ys.i1[ys.i1.length - 1];
+  logits.compute(py0, py1, xs.i0[0], xs.i1[xs.i1.length - 1]);
+  // Separable bilinear: each prototype row interpolated to the image columns once, then rows blended.
   const w = X1 - X0;
   const h = Y1 - Y0;
-  const bits = new Uint8Array(Math.ceil((w * h) / 8));
-  let i = 0;
-  for (let y = Y0; y < Y1; y++) {
-    for (let x = X0; x < X1; x++, i++) if (set(y, x)) bits[i >> 3] |= 0x80 >> (i & 7);
+  const rows = new Float64Array((py1 - py0 + 1) * w);
+  for (let py = py0; py <= py1; py++) {
+    const out = (py - py0) * w;
+    for (let x = 0; x < w; x++) {
+      const lx = xs.lambda[x];
+      rows[out + x] = (1 - lx) * logits.at(py, xs.i0[x]) + lx * logits.at(py, xs.i1[x]);
+    }
   }
-  return new Mask(W, H, [X0, Y0, w, h], bits);
+  const bits = new Uint8Array(Math.ceil((w * h) / 8));
+  let any = false;
+  for (let y = 0; y < h; y++) {
+    const ly = ys.lambda[y];
+    const a = (ys.i0[y] - py0) * w;
+    const b = (ys.i1[y] - py0) * w;
+    let i = y * w;
+    for (let x = 0; x < w; x++, i++) {
+      if ((1 - ly) * rows[a + x] + ly * rows[b + x] > 0) {
+        bits[i >> 3] |= 0x80 >> (i & 7);
+        any = true;
+      }
+    }
+  }
+  return any ? new Mask(W, H, [X0, Y0, w, h], bits) : undefined;
 }
