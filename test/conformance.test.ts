@@ -22,7 +22,7 @@ const harness = { describe, it, expect, afterAll };
 describe('the conformance suite itself', () => {
   it('lists its checks', () => {
     expect(CONFORMANCE_CHECKS).toContain('run-concurrent');
-    expect(CONFORMANCE_CHECKS).toHaveLength(16);
+    expect(CONFORMANCE_CHECKS).toHaveLength(17);
   });
 
   it('rejects an unknown check in skip, and a missing missingModel that is not skipped', () => {
@@ -32,16 +32,19 @@ describe('the conformance suite itself', () => {
       invalidModel: 'y',
       expected: { layout: 'NHWC' as const, inputShape: [1], outputShape: [1] },
     };
-    expect(() => backendConformanceSuite({ ...options, missingModel: 'z', skip: ['run-twice' as never] }, harness)).toThrow(
+    expect(() => backendConformanceSuite({ ...options, missingModel: 'z', skip: ['two-outputs', 'run-twice' as never] }, harness)).toThrow(
       "options.skip lists 'run-twice', which is not a check; the checks are contract, input-shape",
     );
-    expect(() => backendConformanceSuite(options, harness)).toThrow(
+    expect(() => backendConformanceSuite({ ...options, skip: ['two-outputs'] }, harness)).toThrow(
       "give options.missingModel (a path that does not exist) or list 'missing-model' in options.skip",
+    );
+    expect(() => backendConformanceSuite({ ...options, missingModel: 'z' }, harness)).toThrow(
+      "give options.twoOutputModel (a segmentation model) or list 'two-outputs' in options.skip",
     );
   });
 });
 
-describeWithFixtures('conformance: onnxruntime-node', ['models/yolo11n_int8_320.onnx'], () => {
+describeWithFixtures('conformance: onnxruntime-node', ['models/yolo11n_int8_320.onnx', 'models/yolov8n-seg_int8.onnx'], () => {
   backendConformanceSuite(
     {
       name: 'conformance: onnx() (onnxruntime-node)',
@@ -50,13 +53,14 @@ describeWithFixtures('conformance: onnxruntime-node', ['models/yolo11n_int8_320.
       expected: { layout: 'NCHW', inputShape: [1, 3, 320, 320], outputShape: [1, 84, 2100], classCount: 80 },
       invalidModel: notAnOnnxModel,
       missingModel: join(scratch, 'does-not-exist.onnx'),
+      twoOutputModel: { model: fixturePath('models/yolov8n-seg_int8.onnx'), outputShapes: [[1, 116, 2100], [1, 32, 80, 80]] },
       skip: [],
     },
     harness,
   );
 });
 
-describeWithFixtures('conformance: onnxruntime-web', ['models/yolo11n_int8_320.onnx'], () => {
+describeWithFixtures('conformance: onnxruntime-web', ['models/yolo11n_int8_320.onnx', 'models/yolov8n-seg_int8.onnx'], () => {
   backendConformanceSuite(
     {
       name: 'conformance: onnxWeb() (onnxruntime-web, wasm)',
@@ -65,13 +69,14 @@ describeWithFixtures('conformance: onnxruntime-web', ['models/yolo11n_int8_320.o
       expected: { layout: 'NCHW', inputShape: [1, 3, 320, 320], outputShape: [1, 84, 2100], classCount: 80 },
       invalidModel: notAnOnnxModel,
       missingModel: join(scratch, 'does-not-exist.onnx'),
+      twoOutputModel: { model: fixturePath('models/yolov8n-seg_int8.onnx'), outputShapes: [[1, 116, 2100], [1, 32, 80, 80]] },
       skip: [],
     },
     harness,
   );
 });
 
-describeWithFixtures('conformance: TF.js', ['models/yolov8n_coco_web_model/model.json'], () => {
+describeWithFixtures('conformance: TF.js', ['models/yolov8n_coco_web_model/model.json', 'models/yolov8n-seg_web_model/model.json'], () => {
   backendConformanceSuite(
     {
       name: 'conformance: tfjs() (wasm)',
@@ -80,6 +85,7 @@ describeWithFixtures('conformance: TF.js', ['models/yolov8n_coco_web_model/model
       expected: { layout: 'NHWC', inputShape: [1, 640, 640, 3], outputShape: [1, 84, 8400], classCount: 80 },
       invalidModel: notATfjsModel,
       missingModel: join(scratch, 'does-not-exist_web_model'),
+      twoOutputModel: { model: fixturePath('models/yolov8n-seg_web_model'), outputShapes: [[1, 116, 2100], [1, 32, 80, 80]] },
       skip: [],
     },
     harness,

@@ -18,7 +18,7 @@ const scratch = mkdtempSync(join(tmpdir(), 'yolokit-docs-backend-'));
 const notAModel = join(scratch, 'README.md');
 writeFileSync(notAModel, '# not a model\n');
 
-describeWithFixtures('docs: the "Write a backend" example', [model, 'images/bus.jpg'], () => {
+describeWithFixtures('docs: the "Write a backend" example', [model, 'models/yolov8n-seg_int8.onnx', 'images/bus.jpg'], () => {
   backendConformanceSuite(
     {
       name: 'docs example backend (tiny-onnx) passes the conformance suite',
@@ -27,6 +27,7 @@ describeWithFixtures('docs: the "Write a backend" example', [model, 'images/bus.
       expected: { layout: 'NCHW', inputShape: [1, 3, 640, 640], outputShape: [1, 84, 8400], classCount: 80 },
       invalidModel: notAModel,
       missingModel: join(scratch, 'does-not-exist.onnx'),
+      twoOutputModel: { model: fixturePath('models/yolov8n-seg_int8.onnx'), outputShapes: [[1, 116, 2100], [1, 32, 80, 80]] },
       skip: [],
     },
     { describe, it, expect, afterAll },

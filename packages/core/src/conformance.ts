@@ -15,6 +15,7 @@
  *     expected: { layout: 'NCHW', inputShape: [1, 3, 640, 640], outputShape: [1, 84, 8400], classCount: 80 },
  *     invalidModel: 'models/not-a-model.onnx',
  *     missingModel: 'models/does-not-exist.onnx',
+ *     twoOutputModel: { model: 'models/yolov8n-seg.onnx', outputShapes: [[1, 116, 8400], [1, 32, 160, 160]] },
  *     skip: [],
  *   },
  *   { describe, it, expect, afterAll },
@@ -26,6 +27,7 @@
 import { BACKEND_CONTRACT_VERSION, type Backend, type BackendSession, type Float32Tensor, type ModelSource, type TensorLayout } from './backend.js';
 import { InvalidOptionError, YoloError } from './errors.js';
 import { parseUltralyticsMetadata } from './metadata.js';
+import { resolveTaskLayout } from './task-layout.js';
 
 /** Every check of the suite, by id, in the order they are defined. Use the ids in `skip`. */
 export const CONFORMANCE_CHECKS = Object.freeze([
@@ -45,6 +47,7 @@ export const CONFORMANCE_CHECKS = Object.freeze([
   'invalid-model',
   'missing-model',
   'load-aborted',
+  'two-outputs',
 ] as const);
 
 /** The id of one conformance check. */
@@ -67,6 +70,7 @@ const DESCRIPTIONS: Readonly<Record<ConformanceCheck, string>> = {
   'invalid-model': 'rejects a file that is not a model with code MODEL_INVALID',
   'missing-model': 'rejects a path that does not exist with code MODEL_NOT_FOUND',
   'load-aborted': 'rejects a load whose signal is already aborted with code ABORTED',
+  'two-outputs': "runs a segmentation model and returns both of its outputs (detections and mask prototypes) in its reported outputs' order",
 };
 
 /** What the valid model must look like through the backend. */
@@ -91,6 +95,11 @@ export interface BackendConformanceOptions {
   readonly invalidModel: ModelSource;
   /** A path that does not exist (`MODEL_NOT_FOUND`). Without it, `'missing-model'` must be listed in `skip`. */
   readonly missingModel?: ModelSource;
+  /**
+   * A model with two outputs, an Ultralytics segmentation export (detections and mask prototypes), and its
+   * output shapes in any order. Without it, `'two-outputs'` must be listed in `skip`.
+   */
+  readonly twoOutputModel?: { readonly model: ModelSource; readonly outputShapes: readonly (readonly number[])[] };
   /**
    * Checks not to run, by id (see {@link CONFORMANCE_CHECKS}). They are reported as skipped tests, so that
    * a backend's gaps stay visible.
@@ -155,6 +164,9 @@ export function backendConformanceSuite(options: BackendConformanceOptions, harn
   }
   if (options.missingModel === undefined && !skip.has('missing-model')) {
     throw new InvalidOptionError('options.missingModel', "give options.missingModel (a path that does not exist) or list 'missing-model' in options.skip");
+  }
+  if (options.twoOutputModel === undefined && !skip.has('two-outputs')) {
+    throw new InvalidOptionError('options.twoOutputModel', "give options.twoOutputModel (a segmentation model) or list 'two-outputs' in options.skip");
   }
   const { expect } = harness;
   const timeout = options.timeout ?? 120_000;
@@ -297,6 +309,27 @@ export function backendConformanceSuite(options: BackendConformanceOptions, harn
       const error = await rejectionOf(getBackend().load(options.validModel, { signal: controller.signal }));
       expect(error === NOT_REJECTED ? 'resolved' : 'rejected', 'load() with an aborted signal').toBe('rejected');
       expect(codeOf(error), 'error code of load() with an aborted signal').toBe('ABORTED');
+    },
+    'two-outputs': async () => {
+      const expected = options.twoOutputModel as NonNullable<BackendConformanceOptions['twoOutputModel']>;
+      const session = await getBackend().load(expected.model);
+      try {
+        const sorted = (shapes: readonly (readonly number[])[]) => shapes.map((s) => s.join('x')).sort();
+        expect(sorted(session.outputs.map((o) => o.shape)), 'session.outputs shapes (any order)').toEqual(sorted(expected.outputShapes));
+        const outputs = await session.run(inputFor(session, 114 / 255));
+        checkOutputs(outputs, session, session.outputs[0].shape, expect);
+        outputs.forEach((output, i) => {
+          expect([...output.dims], `output ${i} dims equal session.outputs[${i}].shape`).toEqual([...session.outputs[i].shape]);
+        });
+        const metadata = parseUltralyticsMetadata(session.metadata);
+        const layout = resolveTaskLayout(
+          outputs.map((o) => o.dims),
+          { task: metadata.task, classCount: metadata.classCount || undefined, end2end: metadata.end2end, kptShape: metadata.kptShape, layout: session.layout },
+        );
+        expect(layout.task, 'task of the two-output model').toBe('segment');
+      } finally {
+        await session.dispose();
+      }
     },
   };
 
