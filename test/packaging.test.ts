@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { npm, succeed } from './support/commands.js';
 import { describeWithFixtures, fixturePath, repoRoot } from './support/fixtures.js';
 
 /**
@@ -15,35 +15,6 @@ const packages = ['core', 'backend-onnx', 'cli'] as const;
 const model = fixturePath('models/yolov8n_int8.onnx');
 const bus = fixturePath('images/bus.jpg');
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** npm settings that `npm test` passes down (workspace, prefix, ...) must not reach the outside install. */
-function cleanEnvironment(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key) && key !== 'INIT_CWD'));
-}
-
-function run(command: string, args: readonly string[], cwd: string): Promise<Run> {
-  return new Promise((done, fail) => {
-    const child = spawn(command, args, { cwd, env: cleanEnvironment(), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
-
-async function succeed(command: string, args: readonly string[], cwd: string): Promise<Run> {
-  const result = await run(command, args, cwd);
-  if (result.code !== 0) throw new Error(`${command} ${args.join(' ')} (in ${cwd}) exited ${result.code}:\n${result.stderr}\n${result.stdout}`);
-  return result;
-}
-
 interface PackedFile {
   path: string;
   mode: number;
@@ -52,8 +23,6 @@ interface PackedFile {
 let work: string;
 let app: string;
 const packed = new Map<string, { filename: string; files: PackedFile[] }>();
-
-const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 
 describeWithFixtures('npm packages: packed, installed outside the repository, predicting', ['images/bus.jpg', 'models/yolov8n_int8.onnx'], () => {
   beforeAll(async () => {
@@ -90,9 +59,12 @@ describeWithFixtures('npm packages: packed, installed outside the repository, pr
       expect(paths).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts']));
       expect(paths.filter((p) => p.startsWith('src/'))).toEqual([]);
     }
-    expect(packed.get('cli')!.files.map((f) => f.path)).toEqual(expect.arrayContaining(['dist/bin.js', 'README.md']));
-    const installedBin = await readFile(join(app, 'node_modules/@yolokit/cli/dist/bin.js'), 'utf8');
-    expect(installedBin.startsWith('#!/usr/bin/env node\n')).toBe(true);
+    // bin/yolokit.js is the committed shim that package.json's "bin" names; it runs dist/bin.js.
+    expect(packed.get('cli')!.files.map((f) => f.path)).toEqual(expect.arrayContaining(['bin/yolokit.js', 'dist/bin.js', 'README.md']));
+    for (const file of ['bin/yolokit.js', 'dist/bin.js']) {
+      const installedBin = await readFile(join(app, 'node_modules/@yolokit/cli', file), 'utf8');
+      expect(installedBin.startsWith('#!/usr/bin/env node\n')).toBe(true);
+    }
   });
 
   it('an ESM program predicts bus.jpg through the installed library: 4 persons and 1 bus above 0.4', async () => {
