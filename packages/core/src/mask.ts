@@ -166,8 +166,8 @@ export class Mask {
   }
 
   /**
-   * The largest outer contour (most points), as Ultralytics' `masks2segments(strategy='largest')`; empty for
-   * an empty mask.
+   * The largest outer contour (most points; the first of equals in {@link polygons}' order, as numpy's
+   * `argmax`), as Ultralytics' `masks2segments(strategy='largest')`; empty for an empty mask.
    */
   polygon(): Contour {
     let best: Contour = [];

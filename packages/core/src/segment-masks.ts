@@ -12,7 +12,7 @@
  * under 50 detections rounds the box, moving an edge by at most one input pixel).
  */
 import type { Float32Tensor } from './backend.js';
-import type { LetterboxGeometry } from './letterbox.js';
+import { type LetterboxGeometry, roundHalfEven } from './letterbox.js';
 import { Mask } from './mask.js';
 import type { ProtoLayout } from './task-layout.js';
 
@@ -102,6 +102,21 @@ function bilinearTaps(outStart: number, outEnd: number, inSize: number, outSize:
   return { i0, i1, lambda };
 }
 
+/**
+ * The region `scale_masks` cuts out of an `mh`×`mw` mask (input or prototype resolution) as the image's part
+ * before scaling it to `H`×`W`: the padding of the unrounded gain, rounded with `round(pad ± 0.1)`. This is
+ * not always the letterbox's own region (which rounds the resized size first): for 2 of the 32 coco32 images
+ * at 320 they differ by a pixel, and Ultralytics' masks follow this one.
+ */
+function scaleMasksRegion(mh: number, mw: number, H: number, W: number): { left: number; top: number; width: number; height: number } {
+  const gain = Math.min(mh / H, mw / W);
+  const padW = (mw - W * gain) / 2;
+  const padH = (mh - H * gain) / 2;
+  const top = roundHalfEven(padH - 0.1);
+  const left = roundHalfEven(padW - 0.1);
+  return { left, top, width: mw - roundHalfEven(padW + 0.1) - left, height: mh - roundHalfEven(padH + 0.1) - top };
+}
+
 /** Pixel indices r with lo <= r < hi, within [0, size). */
 function pixelRange(lo: number, hi: number, size: number): [number, number] {
   return [Math.max(0, Math.ceil(lo)), Math.min(size, Math.ceil(hi))];
@@ -143,15 +158,19 @@ export function upsampledMask(protos: Float32Tensor, layout: ProtoLayout, reques
 
   // 2. scale_masks: the resized image's region of the input, scaled to the image. A pixel is set when every
   // input pixel it blends with a non-zero weight is set (the bilinear value is exactly 1.0).
-  const { sourceWidth: W, sourceHeight: H, left, top, resizedWidth, resizedHeight } = geometry;
-  // Image pixels whose taps can reach the box: map the box back and widen by a pixel each side.
+  const { sourceWidth: W, sourceHeight: H } = geometry;
+  const { left, top, width: resizedWidth, height: resizedHeight } = scaleMasksRegion(inH, inW, H, W);
+  // Image pixels whose taps can reach the box: map the box back and widen by a pixel each side. A box from
+  // the region's first column (row) on reaches every image pixel whose source index is clamped to 0: more
+  // than a pixel when the image has over 4 pixels per input pixel (4K at 640).
   const scaleX = resizedWidth / W;
   const scaleY = resizedHeight / H;
-  const X0 = Math.max(0, Math.floor((c0 - left + 0.5) / scaleX - 0.5) - 1);
+  const X0 = c0 <= left ? 0 : Math.max(0, Math.floor((c0 - left + 0.5) / scaleX - 0.5) - 1);
   const X1 = Math.min(W, Math.ceil((c1 - left + 0.5) / scaleX + 0.5) + 1);
-  const Y0 = Math.max(0, Math.floor((r0 - top + 0.5) / scaleY - 0.5) - 1);
+  const Y0 = r0 <= top ? 0 : Math.max(0, Math.floor((r0 - top + 0.5) / scaleY - 0.5) - 1);
   const Y1 = Math.min(H, Math.ceil((r1 - top + 0.5) / scaleY + 0.5) + 1);
-  if (X1 <= X0 || Y1 <= Y0) return undefined;
+  // A box wholly in the letterbox padding: set at input resolution, so kept as Ultralytics keeps it, but empty.
+  if (X1 <= X0 || Y1 <= Y0) return new Mask(W, H, [0, 0, 0, 0], new Uint8Array(0));
   const iy = bilinearTaps(Y0, Y1, resizedHeight, H, top);
   const ix = bilinearTaps(X0, X1, resizedWidth, W, left);
   // Column taps relative to the box; `bw` stands for "outside the box", a slot that is never set, so the
@@ -195,19 +214,13 @@ export function nativeMask(protos: Float32Tensor, layout: ProtoLayout, request: 
   const { sourceWidth: W, sourceHeight: H } = geometry;
   const mh = layout.height;
   const mw = layout.width;
-  // scale_masks at prototype scale: gain and padding from the prototype size, rounded as Ultralytics does.
-  const gain = Math.min(mh / H, mw / W);
-  const padW = (mw - W * gain) / 2;
-  const padH = (mh - H * gain) / 2;
-  const top = Math.round(padH - 0.1);
-  const left = Math.round(padW - 0.1);
-  const bottom = mh - Math.round(padH + 0.1);
-  const right = mw - Math.round(padW + 0.1);
+  // scale_masks at prototype scale.
+  const { left, top, width: regionWidth, height: regionHeight } = scaleMasksRegion(mh, mw, H, W);
   const [X0, X1] = pixelRange(request.imageBox[0], request.imageBox[2], W);
   const [Y0, Y1] = pixelRange(request.imageBox[1], request.imageBox[3], H);
   if (X1 <= X0 || Y1 <= Y0) return undefined;
-  const ys = bilinearTaps(Y0, Y1, bottom - top, H, top);
-  const xs = bilinearTaps(X0, X1, right - left, W, left);
+  const ys = bilinearTaps(Y0, Y1, regionHeight, H, top);
+  const xs = bilinearTaps(X0, X1, regionWidth, W, left);
   const logits = new ProtoLogits(protos, layout, request.coefficients);
   const py0 = ys.i0[0];
   const py1 = ys.i1[ys.i1.length - 1];
