@@ -1,8 +1,10 @@
 import { readFile } from 'node:fs/promises';
+import { isMainThread } from 'node:worker_threads';
 import { BACKEND_CONTRACT_VERSION, type Backend, BackendUnavailableError, type LoadOptions, type ModelSource } from '@yolokit/core';
 import * as ort from 'onnxruntime-node';
 import { type OnnxRuntimeBinding, type OnnxSession, loadOnnxSession } from './onnx-session.js';
-import { checkOptionsObject, executionProviderList, type OnnxExecutionProvider, oneOf, positiveInteger } from './validate-options.js';
+import { applyTelemetryChoice, warnUnlessSwitchReachesRuntime } from './onnx-telemetry.js';
+import { checkOptionsObject, executionProviderList, type OnnxExecutionProvider, oneOf, optionalBoolean, positiveInteger } from './validate-options.js';
 
 /** How much onnxruntime rewrites the graph before running it. */
 export type GraphOptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
@@ -50,9 +52,31 @@ export interface OnnxNodeBackendOptions {
    * @defaultValue `'sequential'`
    */
   readonly executionMode?: ExecutionMode;
+  /**
+   * Whether onnxruntime's own telemetry may run. The official onnxruntime-node binaries for Linux and macOS
+   * (1.29 and later) carry Microsoft's telemetry client, on by default: it writes `mat-debug-<pid>.log` into
+   * the temp folder, an event store and a device id under `~/.cache/Microsoft/`, and uploads usage events
+   * (the runtime, the model, the hardware, timings) to Microsoft. yolokit turns it off: before each session is
+   * created it sets onnxruntime's documented switch, the environment variable `ORT_DISABLE_TELEMETRY=1`,
+   * unless the environment already sets that variable.
+   *
+   * - Left out: off, unless the environment sets `ORT_DISABLE_TELEMETRY` itself (`ORT_DISABLE_TELEMETRY=0`
+   *   opts in every yolokit process started with it: the CLI, process pools, queue workers).
+   * - `false`: off, even when the environment says `ORT_DISABLE_TELEMETRY=0`.
+   * - `true`: opt in (onnxruntime's default), unless the environment sets `ORT_DISABLE_TELEMETRY=1`: the
+   *   operator's opt-out wins over code. onnxruntime itself stays silent under CI variables (`CI=true`, ...).
+   *
+   * onnxruntime reads the switch once per process, when its first session is created, so the first session's
+   * choice holds for every later session of the process, whatever their options. Native code reads the
+   * process's environment, which a worker thread started without `env: SHARE_ENV` cannot write: there the
+   * switch is set by the main thread or not at all, and `load()` emits a `YOLOKIT_ORT_TELEMETRY` warning.
+   *
+   * @defaultValue `false`, unless the environment sets `ORT_DISABLE_TELEMETRY`
+   */
+  readonly telemetry?: boolean;
 }
 
-const OPTION_NAMES = ['executionProviders', 'intraOpNumThreads', 'interOpNumThreads', 'graphOptimizationLevel', 'executionMode'] as const;
+const OPTION_NAMES = ['executionProviders', 'intraOpNumThreads', 'interOpNumThreads', 'graphOptimizationLevel', 'executionMode', 'telemetry'] as const;
 const GRAPH_OPTIMIZATION_LEVELS: readonly GraphOptimizationLevel[] = ['disabled', 'basic', 'extended', 'all'];
 const EXECUTION_MODES: readonly ExecutionMode[] = ['sequential', 'parallel'];
 
@@ -87,10 +111,15 @@ export function onnx(options?: OnnxNodeBackendOptions): Backend {
   for (const key of Object.keys(sessionOptions) as (keyof typeof sessionOptions)[]) {
     if (sessionOptions[key] === undefined) delete sessionOptions[key];
   }
+  const telemetry = optionalBoolean(given.telemetry, 'options.telemetry');
 
   const binding: OnnxRuntimeBinding = {
     runtimeName: 'onnxruntime-node',
-    createSession: (bytes) => ort.InferenceSession.create(bytes, sessionOptions),
+    createSession: (bytes) => {
+      // onnxruntime decides on telemetry when it creates its environment, at the process's first session.
+      if (applyTelemetryChoice(telemetry) === 'wrote' && !isMainThread) warnUnlessSwitchReachesRuntime();
+      return ort.InferenceSession.create(bytes, sessionOptions);
+    },
     createTensor: (data, dims) => new ort.Tensor('float32', data, dims),
     describeRuntime: () => `onnxruntime-node ${runtimeVersion()} (${names.join(', ')})`,
     classifyCreateError: (error) => classifyProviderFailure(error, names),

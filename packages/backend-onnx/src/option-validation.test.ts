@@ -30,13 +30,13 @@ describe('onnx() option validation: one precise message per mistake', () => {
       'a misspelt option',
       { intraOpThreads: 2 },
       'options.intraOpThreads',
-      'options.intraOpThreads is not an option of onnx(); did you mean options.intraOpNumThreads? Known options: executionProviders, intraOpNumThreads, interOpNumThreads, graphOptimizationLevel, executionMode',
+      'options.intraOpThreads is not an option of onnx(); did you mean options.intraOpNumThreads? Known options: executionProviders, intraOpNumThreads, interOpNumThreads, graphOptimizationLevel, executionMode, telemetry',
     ],
     [
       'an unknown option',
       { device: 'gpu' },
       'options.device',
-      'options.device is not an option of onnx(). Known options: executionProviders, intraOpNumThreads, interOpNumThreads, graphOptimizationLevel, executionMode',
+      'options.device is not an option of onnx(). Known options: executionProviders, intraOpNumThreads, interOpNumThreads, graphOptimizationLevel, executionMode, telemetry',
     ],
     [
       'executionProviders as a string',
@@ -92,6 +92,8 @@ describe('onnx() option validation: one precise message per mistake', () => {
       'options.executionMode',
       `options.executionMode must be one of 'sequential', 'parallel', got "async"`,
     ],
+    ['telemetry as a string', { telemetry: 'false' }, 'options.telemetry', 'options.telemetry must be true or false, got "false"'],
+    ['telemetry as a number', { telemetry: 0 }, 'options.telemetry', 'options.telemetry must be true or false, got 0'],
   ];
   for (const [what, options, option, message] of cases) {
     it(`rejects ${what}`, () => {
@@ -108,6 +110,8 @@ describe('onnx() option validation: one precise message per mistake', () => {
       { intraOpNumThreads: 1, interOpNumThreads: 4, graphOptimizationLevel: 'basic', executionMode: 'parallel' },
       { executionProviders: ['cuda', { name: 'cuda', deviceId: 1 }, 'tensorrt', 'coreml', 'dml', 'cpu'] },
       { intraOpNumThreads: undefined },
+      { telemetry: true },
+      { telemetry: false },
     ] as const) {
       const backend = onnx(options);
       expect(backend.name).toBe('onnxruntime-node');

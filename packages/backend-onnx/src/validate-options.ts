@@ -34,6 +34,12 @@ export function positiveInteger(value: unknown, option: string): number | undefi
   return value;
 }
 
+/** `undefined`, `true` or `false`. */
+export function optionalBoolean(value: unknown, option: string): boolean | undefined {
+  if (value === undefined || typeof value === 'boolean') return value;
+  throw new InvalidOptionError(option, `${option} must be true or false, got ${describeValue(value)}`);
+}
+
 /** `undefined`, or one of `allowed`. */
 export function oneOf<T extends string>(value: unknown, option: string, allowed: readonly T[]): T | undefined {
   if (value === undefined) return undefined;

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import type { Worker } from 'node:worker_threads';
+import { SHARE_ENV, type Worker } from 'node:worker_threads';
 import { deserializeError, type ImageInput, type ModelInfo, Result } from '@yolokit/core';
 import { Piscina } from 'piscina';
 import { WorkerDiedError } from './errors.js';
@@ -46,6 +46,9 @@ export class ThreadExecutor implements Executor {
       maxQueue: Number.POSITIVE_INFINITY,
       concurrentTasksPerWorker: 1,
       workerData: { spec: this.#spec },
+      // The process's environment, not a copy: native runtimes read only that one, so a backend's settings made
+      // through process.env in a worker (onnxruntime's ORT_DISABLE_TELEMETRY) must land there to take effect.
+      env: SHARE_ENV,
       recordTiming: false,
       // A worker thread inherits the process's libuv pool; the model's own threads are budgeted by the spec.
       niceIncrement: 0,

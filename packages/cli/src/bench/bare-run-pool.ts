@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { SHARE_ENV, Worker } from 'node:worker_threads';
 import type { ModelSpec } from '@yolokit/concurrency';
 import type { Float32Tensor } from '@yolokit/core';
 
@@ -79,6 +79,8 @@ export class BareRunPool {
         Array.from({ length: config.workers }, () => {
           const worker = new Worker(WORKER_SOURCE, {
             eval: true,
+            // As @yolokit/concurrency's pool: the process's environment, which native runtimes read.
+            env: SHARE_ENV,
             workerData: { spec: config.spec, concurrencyUrl, tensor: config.tensor.data, dims: config.tensor.dims },
           });
           workers.push(worker);

@@ -46,6 +46,8 @@ export const MIXED_SIZES = [160, { width: 320, height: 240 }, { width: 200, heig
  * `@yolokit/backend-tfjs` are what users and tests use; the script checks the exports independently of them.
  */
 async function onnxBackend(architecture: Architecture): Promise<Backend> {
+  // As onnx() does: onnxruntime's telemetry off (read at the process's first session) unless the environment says.
+  if (!process.env.ORT_DISABLE_TELEMETRY?.trim()) process.env.ORT_DISABLE_TELEMETRY = '1';
   const ort = await import('onnxruntime-node');
   return {
     name: 'onnxruntime-node (training script)',
