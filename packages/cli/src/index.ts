@@ -5,7 +5,7 @@
  */
 export { runCli, cliVersion, type RunCliOptions } from './run-cli.js';
 export { runPredict, modelRequired, type RunPredictOptions, type PredictOutcome, type CliIo, type CliOutput } from './run-predict.js';
-export { predictOptionsFromFlags, toFlagError, PREDICT_OPTION_FLAGS, type PredictFlags } from './predict-flags.js';
+export { predictOptionsFromFlags, toFlagError, checkOutputFlags, checkFlagsForTask, PREDICT_OPTION_FLAGS, type PredictFlags, type OutputFlags } from './predict-flags.js';
 export { expandSources, IMAGE_EXTENSIONS } from './expand-sources.js';
 export {
   createInProcessPredictor,
@@ -17,7 +17,12 @@ export {
   type ModelSpec,
   type PredictorFactory,
 } from './image-predictor.js';
-export { annotateImage, overlaySvg, classColour, PALETTE, type DrawableDetection } from './annotate-image.js';
+export { annotateImage, DEFAULT_DRAWERS, type AnnotateOptions } from './annotate-image.js';
+export { type Drawer, type DrawLayer, type DrawableResult, type DrawableDetection, lineWidthFor } from './drawer.js';
+export { boxDrawer, overlaySvg } from './box-drawer.js';
+export { maskDrawer, maskLayer, MASK_ALPHA } from './mask-drawer.js';
+export { keypointDrawer, keypointSvg, KEYPOINT_RADIUS, KEYPOINT_VISIBILITY_THRESHOLD } from './keypoint-drawer.js';
+export { classColour, PALETTE, LIMB_COLOURS, KEYPOINT_COLOURS } from './palette.js';
 export {
   REPORT_VERSION,
   modelReport,

@@ -1,6 +1,6 @@
 import { DEFAULT_PREDICT_OPTIONS, InvalidOptionError, resolvePredictOptions } from '@yolokit/core';
 import { describe, expect, it } from 'vitest';
-import { predictOptionsFromFlags, toFlagError } from './predict-flags.js';
+import { checkFlagsForTask, checkOutputFlags, predictOptionsFromFlags, toFlagError } from './predict-flags.js';
 
 function messageOf(action: () => unknown): string {
   try {
@@ -19,13 +19,14 @@ describe('predictOptionsFromFlags', () => {
   });
 
   it('parses every flag', () => {
-    expect(predictOptionsFromFlags({ conf: '0.4', iou: '.5', maxDet: '10', classes: '0, 2', imgsz: '480,640', agnostic: true })).toEqual({
+    expect(predictOptionsFromFlags({ conf: '0.4', iou: '.5', maxDet: '10', classes: '0, 2', imgsz: '480,640', agnostic: true, retinaMasks: true })).toEqual({
       conf: 0.4,
       iou: 0.5,
       maxDet: 10,
       classes: [0, 2],
       agnostic: true,
       imgsz: [480, 640],
+      retinaMasks: true,
     });
     expect(predictOptionsFromFlags({ imgsz: '320' }).imgsz).toBe(320);
   });
@@ -68,11 +69,44 @@ describe('predictOptionsFromFlags', () => {
   });
 });
 
+describe('the segmentation flags', () => {
+  it('--segments without --json', () => {
+    expect(messageOf(() => checkOutputFlags({ segments: true }))).toBe(
+      '--segments adds mask polygons to the --json report; give --json FILE (or --json -) as well',
+    );
+    expect(() => checkOutputFlags({ segments: true, json: '-' })).not.toThrow();
+    expect(() => checkOutputFlags({ retinaMasks: true })).not.toThrow();
+  });
+
+  it('--retina-masks on a model that is not a segmentation model', () => {
+    expect(messageOf(() => checkFlagsForTask('detect', { retinaMasks: true }, 'yolov8n.onnx'))).toBe(
+      '--retina-masks applies to segmentation models only; yolov8n.onnx is a detect model',
+    );
+  });
+
+  it('--segments on a pose model', () => {
+    expect(messageOf(() => checkFlagsForTask('pose', { segments: true, json: 'out.json' }, 'yolo11n-pose.onnx'))).toBe(
+      '--segments applies to segmentation models only; yolo11n-pose.onnx is a pose model',
+    );
+  });
+
+  it('pass on a segmentation model, on a model whose task is not known before a run, and when not set', () => {
+    expect(() => checkFlagsForTask('segment', { retinaMasks: true, segments: true, json: '-' }, 'seg.onnx')).not.toThrow();
+    expect(() => checkFlagsForTask(undefined, { retinaMasks: true }, 'model_web_model')).not.toThrow();
+    expect(() => checkFlagsForTask('detect', { retinaMasks: false, segments: false }, 'yolov8n.onnx')).not.toThrow();
+  });
+});
+
 describe('toFlagError', () => {
   it("renames the library's option path in a message about the model's fixed input", () => {
     const error = toFlagError(new InvalidOptionError('options.imgsz', 'options.imgsz 320x320 does not fit this model: its input is fixed at 640x640'));
     expect((error as Error).message).toBe('--imgsz 320x320 does not fit this model: its input is fixed at 640x640');
     expect((error as InvalidOptionError).option).toBe('--imgsz');
+  });
+
+  it('names --retina-masks for the library\'s retinaMasks', () => {
+    const error = toFlagError(new InvalidOptionError('options.retinaMasks', 'options.retinaMasks must be a boolean, got "yes"'));
+    expect((error as Error).message).toBe('--retina-masks must be a boolean, got "yes"');
   });
 
   it('leaves other errors alone', () => {

@@ -1,4 +1,4 @@
-import { InvalidOptionError, type PredictOptions, type ResolvedPredictOptions, resolvePredictOptions, YoloError } from '@yolokit/core';
+import { InvalidOptionError, type PredictOptions, type ResolvedPredictOptions, resolvePredictOptions, type SupportedTask, YoloError } from '@yolokit/core';
 
 /** The prediction flags of `yolokit predict`, as typed on the command line (strings, before parsing). */
 export interface PredictFlags {
@@ -8,6 +8,8 @@ export interface PredictFlags {
   readonly classes?: string;
   readonly imgsz?: string;
   readonly agnostic?: boolean;
+  /** `--retina-masks`: segmentation masks at the image's own resolution. */
+  readonly retinaMasks?: boolean;
 }
 
 /** The command-line flag of each prediction option, for messages. */
@@ -18,6 +20,7 @@ export const PREDICT_OPTION_FLAGS: Readonly<Record<Exclude<keyof PredictOptions,
   classes: '--classes',
   imgsz: '--imgsz',
   agnostic: '--agnostic',
+  retinaMasks: '--retina-masks',
 });
 
 /** What the flag's value looks like on the command line, where that differs from the library's option. */
@@ -37,7 +40,7 @@ const PREFIX = 'flags';
  * ```ts
  * import { predictOptionsFromFlags } from '@yolokit/cli';
  * const options = predictOptionsFromFlags({ conf: '0.4', classes: '0,2' });
- * // { conf: 0.4, iou: 0.7, maxDet: 300, classes: [0, 2], agnostic: false, imgsz: undefined }
+ * // { conf: 0.4, iou: 0.7, maxDet: 300, classes: [0, 2], agnostic: false, imgsz: undefined, retinaMasks: false }
  * ```
  */
 export function predictOptionsFromFlags(flags: PredictFlags): ResolvedPredictOptions {
@@ -51,6 +54,7 @@ export function predictOptionsFromFlags(flags: PredictFlags): ResolvedPredictOpt
     options.imgsz = sides.length === 1 ? sides[0] : sides;
   }
   if (flags.agnostic !== undefined) options.agnostic = flags.agnostic;
+  if (flags.retinaMasks !== undefined) options.retinaMasks = flags.retinaMasks;
   try {
     return resolvePredictOptions(options as PredictOptions, {}, PREFIX);
   } catch (error) {
@@ -75,6 +79,43 @@ export function toFlagError(error: unknown, flags: PredictFlags = {}): unknown {
       ? `${flag} must be ${syntax}, got ${JSON.stringify(typed)}`
       : error.message.split(option).join(flag);
   return new InvalidOptionError(flag, message);
+}
+
+/** The flags of `yolokit predict` that shape one task's output rather than the prediction. */
+export interface OutputFlags {
+  /** `--segments`: mask polygons in the JSON report. */
+  readonly segments?: boolean;
+  /** `--retina-masks`: segmentation masks at the image's own resolution. */
+  readonly retinaMasks?: boolean;
+  /** `--json FILE`. */
+  readonly json?: string;
+}
+
+/**
+ * Checks the output flags before anything is loaded: `--segments` writes into the JSON report, so it needs
+ * `--json`. Throws {@link InvalidOptionError} naming the flag.
+ */
+export function checkOutputFlags(flags: OutputFlags): void {
+  if (flags.segments && flags.json === undefined) {
+    throw new InvalidOptionError('--segments', '--segments adds mask polygons to the --json report; give --json FILE (or --json -) as well');
+  }
+}
+
+/**
+ * Checks, once the model is loaded, that the segmentation flags meet a segmentation model: on a detect or pose
+ * model they would do nothing, which is more likely a mistake (the wrong model file) than a wish. `task`
+ * `undefined` (some TF.js graphs do not tell before a run) passes.
+ *
+ * @param model - the model as given to `--model`, for the message
+ */
+export function checkFlagsForTask(task: SupportedTask | undefined, flags: OutputFlags, model: string): void {
+  if (task === undefined || task === 'segment') return;
+  for (const [set, flag] of [
+    [flags.retinaMasks, '--retina-masks'],
+    [flags.segments, '--segments'],
+  ] as const) {
+    if (set) throw new InvalidOptionError(flag, `${flag} applies to segmentation models only; ${model} is a ${task} model`);
+  }
 }
 
 /** A number where the text is one, else the text itself, so that core's message quotes what was typed. */

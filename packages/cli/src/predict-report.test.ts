@@ -1,6 +1,6 @@
 import type { ModelInfo } from '@yolokit/core';
 import { describe, expect, it } from 'vitest';
-import { errorLine, type ImageResultReport, modelReport, summaryLine, totalsLine } from './predict-report.js';
+import { errorLine, type ImageResultReport, imageResultReport, modelReport, summaryLine, totalsLine } from './predict-report.js';
 
 const detection = (classId: number, className: string) => ({ box: [0, 0, 1, 1] as [number, number, number, number], confidence: 0.9, classId, className });
 
@@ -21,6 +21,22 @@ describe('summary lines', () => {
     expect(summaryLine({ ...bus, detections: [] })).toBe('images/bus.jpg 810x1080: no detections (133 ms)');
   });
 
+  it('adds what a segmentation model found: its masks', () => {
+    const mask = { size: [1080, 810] as [number, number], counts: 'abc' };
+    const seg: ImageResultReport = { ...bus, task: 'segment', detections: bus.detections.slice(0, 2).map((d) => ({ ...d, mask })) };
+    expect(summaryLine(seg)).toBe('images/bus.jpg 810x1080: 1 person, 1 bus; 2 masks (133 ms)');
+  });
+
+  it('adds what a pose model found: poses, and keypoints with a visibility of at least 0.5', () => {
+    const keypoints = [[1, 2, 0.9], [3, 4, 0.5], [5, 6, 0.49]];
+    const pose: ImageResultReport = { ...bus, task: 'pose', detections: [{ ...detection(0, 'person'), keypoints }] };
+    expect(summaryLine(pose)).toBe('images/bus.jpg 810x1080: 1 person; 1 pose, 2/3 keypoints visible (133 ms)');
+    // kpt_shape [K, 2]: no visibility, every keypoint counts.
+    const flat: ImageResultReport = { ...pose, detections: [{ ...detection(0, 'person'), keypoints: [[1, 2], [3, 4]] }] };
+    expect(summaryLine(flat)).toBe('images/bus.jpg 810x1080: 1 person; 1 pose, 2 keypoints (133 ms)');
+    expect(summaryLine({ ...pose, detections: [] })).toBe('images/bus.jpg 810x1080: no detections; 0 poses (133 ms)');
+  });
+
   it('names the image of an error unless its message does', () => {
     expect(errorLine({ source: 'a.jpg', error: { code: 'IMAGE_UNREADABLE', message: 'cannot read image a.jpg: no such file' } })).toBe(
       'error IMAGE_UNREADABLE: cannot read image a.jpg: no such file',
@@ -38,6 +54,28 @@ describe('summary lines', () => {
   });
 });
 
+describe('imageResultReport', () => {
+  it('keeps a detect result to the shape it always had', () => {
+    const entry = imageResultReport('a.jpg', { task: 'detect', width: 4, height: 3, detections: [detection(0, 'person')], speed: bus.speed });
+    expect(Object.keys(entry)).toEqual(['source', 'width', 'height', 'detections', 'speed']);
+    expect(Object.keys(entry.detections[0])).toEqual(['box', 'confidence', 'classId', 'className']);
+  });
+
+  it("orders a task's fields as documented, whatever order they came in", () => {
+    const entry = imageResultReport('a.jpg', {
+      speed: bus.speed,
+      skeleton: [[0, 1]],
+      detections: [{ keypoints: [[1, 2, 0.5]], segments: [[0, 0]], mask: { counts: 'x', size: [3, 4] }, className: 'person', classId: 0, confidence: 0.9, box: [0, 0, 1, 1] }],
+      height: 3,
+      width: 4,
+      task: 'pose',
+    });
+    expect(Object.keys(entry)).toEqual(['source', 'task', 'width', 'height', 'detections', 'skeleton', 'speed']);
+    expect(Object.keys(entry.detections[0])).toEqual(['box', 'confidence', 'classId', 'className', 'mask', 'segments', 'keypoints']);
+    expect(Object.keys(entry.detections[0].mask ?? {})).toEqual(['size', 'counts']);
+  });
+});
+
 describe('modelReport', () => {
   it('lists metadata with null for what the model does not say', () => {
     const info = {
@@ -48,7 +86,8 @@ describe('modelReport', () => {
       outputs: [],
       imgsz: [640, 640],
       dynamicInput: false,
-      metadata: { names: { 0: 'face' }, classCount: 1, imgsz: undefined, stride: 32, task: 'detect', end2end: undefined, description: undefined, version: '8.3.0' },
+      metadata: { names: { 0: 'face' }, classCount: 1, imgsz: undefined, stride: 32, task: 'detect', end2end: undefined, description: undefined, version: '8.3.0', kptShape: undefined },
+      task: 'detect',
     } satisfies ModelInfo;
     expect(JSON.parse(JSON.stringify(modelReport('face.onnx', info)))).toEqual({
       path: 'face.onnx',
@@ -63,6 +102,7 @@ describe('modelReport', () => {
       end2end: null,
       description: null,
       version: '8.3.0',
+      kptShape: null,
     });
   });
 });

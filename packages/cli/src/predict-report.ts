@@ -1,4 +1,5 @@
 import type { ModelInfo, ResultJSON } from '@yolokit/core';
+import { KEYPOINT_VISIBILITY_THRESHOLD } from './keypoint-drawer.js';
 
 /** Version of the `--json` report's shape. It changes only when a field changes meaning or goes away. */
 export const REPORT_VERSION = 1 as const;
@@ -22,7 +23,7 @@ export interface ModelReport {
   readonly runtime: string;
   /** The input size used, `[height, width]`. */
   readonly inputSize: [number, number];
-  /** Ultralytics' `task`, such as `detect`. */
+  /** Ultralytics' `task` metadata: `detect`, `segment`, `pose`, ... */
   readonly task: string | null;
   /** Class names by id (JSON object keys are strings: `{"0": "person"}`). */
   readonly names: Readonly<Record<number, string>>;
@@ -35,6 +36,8 @@ export interface ModelReport {
   readonly description: string | null;
   /** The Ultralytics version that exported the model (not the report's version). */
   readonly version: string | null;
+  /** Pose models: `kpt_shape`, `[keypoints, values per keypoint]` (such as `[17, 3]`). */
+  readonly kptShape: [number, number] | null;
 }
 
 /** A processed image: `@yolokit/core`'s `Result.toJSON()` with its source. */
@@ -69,23 +72,40 @@ export function modelReport(path: string, info: ModelInfo): ModelReport {
     end2end: metadata.end2end ?? null,
     description: metadata.description ?? null,
     version: metadata.version ?? null,
+    kptShape: metadata.kptShape ? [metadata.kptShape[0], metadata.kptShape[1]] : null,
   };
 }
 
-/** One entry of the report, with the fields in the documented order. */
+/**
+ * One entry of the report, with the fields in the documented order. What a task adds is there only for that
+ * task: `task` (segment, pose), `mask` and, when asked for, `segments` per detection (segment), `keypoints` per
+ * detection and `skeleton` (pose). A detect entry keeps the shape it always had.
+ */
 export function imageResultReport(source: string, result: ResultJSON): ImageResultReport {
   return {
     source,
+    ...(result.task === undefined || result.task === 'detect' ? {} : { task: result.task }),
     width: result.width,
     height: result.height,
-    detections: result.detections.map((d) => ({ box: [...d.box], confidence: d.confidence, classId: d.classId, className: d.className })),
+    detections: result.detections.map((d) => ({
+      box: [...d.box],
+      confidence: d.confidence,
+      classId: d.classId,
+      className: d.className,
+      ...(d.mask ? { mask: { size: [d.mask.size[0], d.mask.size[1]], counts: d.mask.counts } } : {}),
+      ...(d.segments ? { segments: d.segments } : {}),
+      ...(d.keypoints ? { keypoints: d.keypoints } : {}),
+    })),
+    ...(result.skeleton ? { skeleton: result.skeleton } : {}),
     speed: { preprocess: result.speed.preprocess, inference: result.speed.inference, postprocess: result.speed.postprocess },
   };
 }
 
 /**
  * The summary line of one image: `bus.jpg 810x1080: 4 person, 1 bus (143 ms)`. Classes are listed by class
- * id; the time is the image's preprocess + inference + postprocess.
+ * id; then what the task found, after a semicolon: `; 4 masks` (segment), `; 2 poses, 29/34 keypoints visible`
+ * (pose; visible: a visibility of at least 0.5, the keypoints `--save` draws); the time is the
+ * image's preprocess + inference + postprocess.
  */
 export function summaryLine(entry: ImageResultReport): string {
   const counts = new Map<number, { name: string; count: number }>();
@@ -99,7 +119,23 @@ export function summaryLine(entry: ImageResultReport): string {
     .map(([, { name, count }]) => `${count} ${name}`)
     .join(', ');
   const { preprocess, inference, postprocess } = entry.speed;
-  return `${entry.source} ${entry.width}x${entry.height}: ${classes || 'no detections'} (${Math.round(preprocess + inference + postprocess)} ms)`;
+  const found = taskFindings(entry);
+  return `${entry.source} ${entry.width}x${entry.height}: ${classes || 'no detections'}${found ? `; ${found}` : ''} (${Math.round(preprocess + inference + postprocess)} ms)`;
+}
+
+/** What a segmentation or pose model found beyond the boxes, for the summary line; `''` for detection. */
+function taskFindings(entry: ImageResultReport): string {
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  if (entry.task === 'segment') return plural(entry.detections.filter((d) => d.mask).length, 'mask');
+  if (entry.task === 'pose') {
+    const points = entry.detections.flatMap((d) => d.keypoints ?? []);
+    const poses = plural(entry.detections.filter((d) => d.keypoints).length, 'pose');
+    if (points.length === 0) return poses;
+    // Models with 2 values per keypoint give no visibility: every keypoint counts.
+    if (points[0].length < 3) return `${poses}, ${plural(points.length, 'keypoint')}`;
+    return `${poses}, ${points.filter((p) => p[2] >= KEYPOINT_VISIBILITY_THRESHOLD).length}/${points.length} keypoints visible`;
+  }
+  return '';
 }
 
 /** The line of an image that failed: `notes.jpg: IMAGE_UNREADABLE could not decode ...`. */

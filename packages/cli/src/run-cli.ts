@@ -28,7 +28,9 @@ interface PredictCommandFlags {
   classes?: string;
   imgsz?: string;
   agnostic?: boolean;
+  retinaMasks?: boolean;
   json?: string;
+  segments?: boolean;
   save?: string;
   progress: boolean;
   verbose?: boolean;
@@ -66,6 +68,7 @@ export async function runCli(args: readonly string[] = process.argv.slice(2), op
       backend: flags.backend,
       predict,
       json: flags.json,
+      segments: flags.segments,
       save: flags.save,
       progress: flags.progress ? 'auto' : false,
       predictor,
@@ -108,8 +111,8 @@ function createProgram(io: CliIo, onPredict: (sources: string[], flags: PredictC
 
   program
     .command('predict')
-    .summary('detect objects in images')
-    .description('Detect objects in images with an Ultralytics YOLO model exported to ONNX.')
+    .summary('detect objects (with masks or keypoints) in images')
+    .description('Detect objects in images with an Ultralytics YOLO model exported to ONNX: detection, segmentation (masks) or pose (keypoints), as the model was trained.')
     .argument('[sources...]', 'image files, folders (the images directly inside, sorted) or globs such as "photos/*.jpg"')
     .option('-m, --model <file>', 'the model, an Ultralytics ONNX export (yolo export model=yolov8n.pt format=onnx)')
     .addOption(
@@ -121,8 +124,10 @@ function createProgram(io: CliIo, onPredict: (sources: string[], flags: PredictC
     .option('--classes <ids>', 'keep only these class ids, comma-separated, such as 0,2 (default: all)')
     .option('--imgsz <size>', "input size, S or H,W, for models with a dynamic input (default: the model's)")
     .option('--agnostic', 'class-agnostic NMS: boxes of different classes suppress each other')
+    .option('--retina-masks', "segmentation models: masks computed at the image's own resolution (Ultralytics' retina_masks)")
     .option('--json <file>', 'write the results as JSON (shape version 1, see the README); - writes them to stdout')
-    .option('--save <dir>', 'write copies of the images with the detections drawn, under the same names')
+    .option('--segments', "segmentation models: add each mask's polygon to the --json report")
+    .option('--save <dir>', 'write copies of the images with the detections drawn (boxes, masks, skeletons), under the same names')
     .option('--strategy <name>', `run images through a pool from @yolokit/concurrency: ${STRATEGY_NAMES.join(', ')} (default: one model in this process)`)
     .option('--workers <count>', 'worker threads or processes for --strategy threads|processes (default: cores / threads per worker)')
     .option('--threads-per-worker <count>', "the runtime's intra-op threads in each instance (default: cores / workers)")
@@ -135,6 +140,8 @@ function createProgram(io: CliIo, onPredict: (sources: string[], flags: PredictC
         'Examples:',
         '  yolokit predict --model yolov8n.onnx bus.jpg',
         '  yolokit predict --model yolov8n.onnx --conf 0.4 --classes 0 --json out.json --save annotated/ photos/',
+        '  yolokit predict --model yolov8n-seg.onnx --json out.json --segments --save annotated/ bus.jpg',
+        '  yolokit predict --model yolo11n-pose.onnx --save annotated/ zidane.jpg',
         '',
         'Exit codes: 0 done; 1 some images (or the model, or an output) failed, the others were processed;',
         '2 the command line is wrong and nothing ran.',

@@ -1,7 +1,19 @@
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Detection, ImageDecodeError, InvalidOptionError, type ModelInfo, type PredictOptions, Result, UnsupportedOutputError } from '@yolokit/core';
+import {
+  COCO_KEYPOINT_SKELETON,
+  Detection,
+  ImageDecodeError,
+  InvalidOptionError,
+  Keypoints,
+  Mask,
+  type ModelInfo,
+  type PredictOptions,
+  Result,
+  type SupportedTask,
+  UnsupportedOutputError,
+} from '@yolokit/core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CliError } from './cli-error.js';
@@ -13,7 +25,7 @@ let root: string;
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'yolokit-run-predict-'));
-  await writeFile(join(root, 'model.onnx'), 'not really a model: the fake predictor never reads it');
+  for (const model of ['model.onnx', 'seg.onnx', 'pose.onnx']) await writeFile(join(root, model), 'not really a model: the fake predictor never reads it');
   for (const name of ['a.png', 'b.png', 'c.png', 'd.png']) {
     await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 90, g: 90, b: 90 } } }).png().toFile(join(root, name));
   }
@@ -32,7 +44,8 @@ const info: ModelInfo = {
   outputs: [{ name: 'output0', shape: [1, 84, 8400] }],
   imgsz: [640, 640],
   dynamicInput: false,
-  metadata: { names: { 0: 'person', 1: 'dog' }, classCount: 2, imgsz: [640, 640], stride: 32, task: 'detect', end2end: false, description: 'fake', version: '8.4.0' },
+  metadata: { names: { 0: 'person', 1: 'dog' }, classCount: 2, imgsz: [640, 640], stride: 32, task: 'detect', end2end: false, description: 'fake', version: '8.4.0', kptShape: undefined },
+  task: 'detect',
 };
 
 /** A predictor that answers from the file name: `bad*` fails to decode, others get one person and one dog. */
@@ -126,7 +139,7 @@ describe('runPredict', () => {
     const calls: PredictOptions[] = [];
     const { factory } = fakePredictor({ calls });
     await runPredict({ model: 'model.onnx', sources: ['a.png'], predict: { conf: 0.4, classes: [0] }, predictor: factory, io: { stdout: sink(), stderr: sink(), cwd: root } });
-    expect(calls).toEqual([{ conf: 0.4, iou: 0.7, maxDet: 300, classes: [0], agnostic: false, imgsz: undefined }]);
+    expect(calls).toEqual([{ conf: 0.4, iou: 0.7, maxDet: 300, classes: [0], agnostic: false, imgsz: undefined, retinaMasks: false }]);
   });
 
   it('with --json - writes the report to stdout and the summary to stderr', async () => {
@@ -194,5 +207,98 @@ describe('runPredict', () => {
     const outcome = await runPredict({ model: 'model.onnx', sources: ['a.png', 'b.png', 'c.png', 'd.png'], predictor: factory, io: { stdout, stderr, cwd: root } });
     expect(outcome.report.results.filter((r) => !isImageError(r))).toHaveLength(4);
     expect(stdout.text.split('\n').slice(0, 2)).toEqual(['model model.onnx: fake 0.0, input 640x640', 'a.png 64x48: 1 person, 1 dog (6 ms)']);
+  });
+});
+
+/** A predictor of a segmentation or pose model: one person per image, with a mask (a 10×8 block) or keypoints. */
+function taskPredictor(task: SupportedTask, calls: PredictOptions[] = []): PredictorFactory {
+  return async () => ({
+    info: { ...info, task, metadata: { ...info.metadata, task, kptShape: task === 'pose' ? [17, 3] : undefined } },
+    concurrency: 1,
+    async predict(image, options) {
+      calls.push(options);
+      const extras =
+        task === 'segment'
+          ? { mask: Mask.fromBitmap(new Uint8Array(80).fill(1), 64, 48, [5, 6, 10, 8]) }
+          : { keypoints: Keypoints.fromJSON(Array.from({ length: 17 }, (_, k) => [10 + k, 20, k < 12 ? 0.9 : 0.2])) };
+      return new Result({
+        source: image,
+        width: 64,
+        height: 48,
+        task,
+        ...(task === 'pose' ? { skeleton: COCO_KEYPOINT_SKELETON } : {}),
+        detections: [new Detection([4, 5, 16, 15], 0.9, 0, 'person', 64, 48, extras)],
+        speed: { preprocess: 1, inference: 2, postprocess: 3 },
+      });
+    },
+    async close() {},
+  });
+}
+
+describe('runPredict with segmentation and pose models', () => {
+  it('segment: names the task, counts masks, writes each mask as RLE and, with --segments, its polygon', async () => {
+    const stdout = sink();
+    const calls: PredictOptions[] = [];
+    const outcome = await runPredict({
+      model: 'seg.onnx',
+      sources: ['a.png'],
+      predict: { retinaMasks: true },
+      json: 'seg.json',
+      segments: true,
+      predictor: taskPredictor('segment', calls),
+      io: { stdout, stderr: sink(), cwd: root },
+    });
+    expect(calls[0].retinaMasks).toBe(true);
+    expect(stdout.text.split('\n').slice(0, 2)).toEqual(['model seg.onnx: segment, fake 0.0, input 640x640', 'a.png 64x48: 1 person; 1 mask (6 ms)']);
+    const written = JSON.parse(await readFile(join(root, 'seg.json'), 'utf8'));
+    expect(written).toEqual(JSON.parse(JSON.stringify(outcome.report)));
+    expect(Object.keys(written.results[0])).toEqual(['source', 'task', 'width', 'height', 'detections', 'speed']);
+    const [detection] = written.results[0].detections;
+    expect(Object.keys(detection)).toEqual(['box', 'confidence', 'classId', 'className', 'mask', 'segments']);
+    expect(detection.mask.size).toEqual([48, 64]);
+    expect(Mask.fromRle(detection.mask).area).toBe(80);
+    expect(detection.segments).toEqual([[5, 6], [5, 13], [14, 13], [14, 6]]);
+  });
+
+  it('segment without --segments: the mask only', async () => {
+    const outcome = await runPredict({ model: 'seg.onnx', sources: ['a.png'], predictor: taskPredictor('segment'), io: { stdout: sink(), stderr: sink(), cwd: root } });
+    const [entry] = outcome.report.results;
+    expect(isImageError(entry) ? [] : Object.keys(entry.detections[0])).toEqual(['box', 'confidence', 'classId', 'className', 'mask']);
+  });
+
+  it('pose: counts poses and visible keypoints, writes keypoints and the skeleton', async () => {
+    const stdout = sink();
+    const outcome = await runPredict({ model: 'pose.onnx', sources: ['a.png'], json: '-', predictor: taskPredictor('pose'), io: { stdout, stderr: stdout, cwd: root } });
+    expect(stdout.text).toContain('a.png 64x48: 1 person; 1 pose, 12/17 keypoints visible (6 ms)');
+    const [entry] = outcome.report.results;
+    if (isImageError(entry)) throw new Error('expected a result');
+    expect(Object.keys(entry)).toEqual(['source', 'task', 'width', 'height', 'detections', 'skeleton', 'speed']);
+    expect(entry.detections[0].keypoints).toHaveLength(17);
+    expect(entry.detections[0].keypoints?.[0]).toEqual([10, 20, expect.closeTo(0.9, 6)]);
+    expect(entry.skeleton).toEqual(COCO_KEYPOINT_SKELETON.map(([a, b]) => [a, b]));
+    expect(outcome.report.model.kptShape).toEqual([17, 3]);
+  });
+
+  it('--save draws the mask: the annotated copy differs inside it', async () => {
+    await runPredict({ model: 'seg.onnx', sources: ['c.png'], save: 'seg-annotated', predictor: taskPredictor('segment'), io: { stdout: sink(), stderr: sink(), cwd: root } });
+    const { data, info: image } = await sharp(join(root, 'seg-annotated/c.png')).raw().toBuffer({ resolveWithObject: true });
+    const at = (x: number, y: number) => [...data.subarray((y * image.width + x) * image.channels, (y * image.width + x) * image.channels + 3)];
+    expect(at(9, 10)).not.toEqual([90, 90, 90]); // inside the mask
+    expect(at(40, 30)).toEqual([90, 90, 90]); // far from it
+  });
+
+  it('rejects --segments and --retina-masks on a model of another task, before any image', async () => {
+    const calls: PredictOptions[] = [];
+    const io = { stdout: sink(), stderr: sink(), cwd: root };
+    await expect(
+      runPredict({ model: 'pose.onnx', sources: ['a.png'], json: '-', segments: true, predictor: taskPredictor('pose', calls), io }),
+    ).rejects.toThrow('--segments applies to segmentation models only; pose.onnx is a pose model');
+    await expect(runPredict({ model: 'model.onnx', sources: ['a.png'], predict: { retinaMasks: true }, predictor: fakePredictor().factory, io })).rejects.toThrow(
+      '--retina-masks applies to segmentation models only; model.onnx is a detect model',
+    );
+    expect(calls).toEqual([]);
+    await expect(runPredict({ model: 'seg.onnx', sources: ['a.png'], segments: true, predictor: taskPredictor('segment'), io })).rejects.toThrow(
+      '--segments adds mask polygons to the --json report',
+    );
   });
 });

@@ -1,11 +1,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
-import { type PredictOptions, type ResolvedPredictOptions, resolvePredictOptions, YoloError } from '@yolokit/core';
+import { type PredictOptions, type ResolvedPredictOptions, type Result, resolvePredictOptions, YoloError } from '@yolokit/core';
 import { annotateImage } from './annotate-image.js';
 import { CliError, ExitCode } from './cli-error.js';
 import { expandSources } from './expand-sources.js';
 import { type BackendName, createInProcessPredictor, type ImagePredictor, type PredictorFactory, resolveModelPath } from './image-predictor.js';
-import { toFlagError } from './predict-flags.js';
+import { checkFlagsForTask, checkOutputFlags, toFlagError } from './predict-flags.js';
 import {
   errorLine,
   type ImageReport,
@@ -47,6 +47,12 @@ export interface RunPredictOptions {
   readonly predict?: Omit<PredictOptions, 'signal'>;
   /** Where to write the JSON report; `-` for stdout (the summary then goes to stderr). @defaultValue no report */
   readonly json?: string;
+  /**
+   * Segmentation models: add each mask's polygon (`segments`) to the JSON report (`result.toJSON({ segments: true })`).
+   * Needs {@link RunPredictOptions.json}.
+   * @defaultValue false
+   */
+  readonly segments?: boolean;
   /** Folder to write annotated copies to, under the images' own names. @defaultValue none written */
   readonly save?: string;
   /**
@@ -101,6 +107,8 @@ export async function runPredict(options: RunPredictOptions): Promise<PredictOut
   } catch (error) {
     throw toFlagError(error);
   }
+  const outputFlags = { segments: options.segments, retinaMasks: predictOptions.retinaMasks, json: options.json };
+  checkOutputFlags(outputFlags);
   const images = await expandSources(options.sources, io.cwd);
   const saveDir = options.save === undefined ? undefined : resolve(io.cwd, options.save);
   const jsonFile = options.json === undefined || options.json === '-' ? undefined : resolve(io.cwd, options.json);
@@ -111,8 +119,11 @@ export async function runPredict(options: RunPredictOptions): Promise<PredictOut
   const human = options.json === '-' ? io.stderr : io.stdout;
   const predictor = await (options.predictor ?? createInProcessPredictor)({ backend: options.backend ?? 'onnx', model: modelPath });
   try {
+    // Only now is the task known: the segmentation flags are checked before any image is read.
+    checkFlagsForTask(predictor.info.task, outputFlags, options.model);
     // Which runtime really ran (e.g. TF.js picks tfjs-node, wasm or cpu at load): say it up front.
-    human.write(`model ${options.model}: ${predictor.info.runtime}, input ${predictor.info.imgsz.join('x')}\n`);
+    const task = predictor.info.task && predictor.info.task !== 'detect' ? `${predictor.info.task}, ` : '';
+    human.write(`model ${options.model}: ${task}${predictor.info.runtime}, input ${predictor.info.imgsz.join('x')}\n`);
     const output = new Lines();
     const bar =
       options.progress !== false && images.length > PROGRESS_THRESHOLD && io.stderr.isTTY
@@ -125,7 +136,7 @@ export async function runPredict(options: RunPredictOptions): Promise<PredictOut
     let results: ImageReport[];
     try {
       results = await predictAll(predictor, images, async (source, index) => {
-        const entry = await predictOne(predictor, source, predictOptions, io.cwd, saveDir, names);
+        const entry = await predictOne(predictor, source, predictOptions, { cwd: io.cwd, saveDir, names, segments: options.segments === true });
         bar?.increment();
         finished[index] = entry;
         for (; finished[printed] !== undefined; printed++) {
@@ -202,19 +213,24 @@ async function predictAll(
   return results;
 }
 
-async function predictOne(
-  predictor: ImagePredictor,
-  source: string,
-  options: ResolvedPredictOptions,
-  cwd: string,
-  saveDir: string | undefined,
-  names: SaveNames,
-): Promise<ImageReport> {
+/** Where one image's outputs go. */
+interface ImageOutputs {
+  readonly cwd: string;
+  readonly saveDir: string | undefined;
+  readonly names: SaveNames;
+  /** Mask polygons in the JSON. */
+  readonly segments: boolean;
+}
+
+async function predictOne(predictor: ImagePredictor, source: string, options: ResolvedPredictOptions, outputs: ImageOutputs): Promise<ImageReport> {
+  const { cwd, saveDir, names } = outputs;
   // Core reads relative paths against process.cwd(); its messages then name the image as the user wrote it.
   const path = isAbsolute(source) || cwd === process.cwd() ? source : resolve(cwd, source);
+  let result: Result;
   let entry: ImageReport;
   try {
-    entry = imageResultReport(source, (await predictor.predict(path, options)).toJSON());
+    result = await predictor.predict(path, options);
+    entry = imageResultReport(source, result.toJSON({ segments: outputs.segments }));
   } catch (error) {
     if (YoloError.isInstance(error) && PER_IMAGE_CODES.has(error.code)) {
       // Name the image as it was given, not as the path it was resolved to.
@@ -225,7 +241,8 @@ async function predictOne(
   if (saveDir) {
     const target = names.claim(join(saveDir, basename(source)));
     try {
-      await annotateImage(path, entry, target);
+      // The Result itself, not its JSON: its masks are drawn from their bits, not decoded back from RLE.
+      await annotateImage(path, result, target);
     } catch (error) {
       throw new CliError('OUTPUT_FAILED', `cannot write the annotated copy of ${source} to ${target}: ${(error as Error).message}`, { cause: error });
     }
