@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type BenchInput, buildBenchJson, type RoundRecord } from './bench-aggregate.js';
+import { renderMarkdown, renderText } from './bench-render.js';
 import type { SystemSample } from './measure.js';
 
 const system = (overrides: Partial<SystemSample> = {}): SystemSample => ({ eventLoopDelayP99Ms: 2, peakRssBytes: 300e6, cpuSeconds: 2, wallMs: 1000, ...overrides });
@@ -138,6 +139,27 @@ describe('buildBenchJson', () => {
       peak: { concurrency: 16, throughput: 33, ratioToBest: 0.971 },
       chosenSetupInSweep: { concurrency: 4, throughput: 34, ratioToBest: 1 },
     });
+  });
+
+  it("gives each configuration's stages as medians beside the means, and the task's postprocess against inference", () => {
+    const base = input();
+    // A segmentation model: most images 4 ms of masks, one crowded scene 40 ms, per round.
+    const stages = (round: number, postprocess: number[]): RoundRecord => ({
+      ...record(round, postprocess.length),
+      compute: postprocess.map((ms, i) => ({ preprocess: 5, inference: 50 + i, postprocess: ms })),
+    });
+    const single = [stages(0, [4, 4, 40]), stages(1, [3, 5, 40]), stages(2, [4, 6, 40])];
+    const json = buildBenchJson({ ...base, model: { ...base.model, task: 'segment' }, singleThread: { ...base.singleThread, records: single } });
+    expect(json.model.task).toBe('segment');
+    // Medians per round 4, 5 and 6 ms; the means (16 ms) carry the crowded scene.
+    expect(json.baselines.singleThread.stageMedianMs).toEqual({ preprocess: 5, inference: 51, postprocess: 5 });
+    expect(json.baselines.singleThread.computeMs.postprocess).toBe(16);
+    expect(json.configurations[0].stageMedianMs).toEqual({ preprocess: 5, inference: 50, postprocess: 1 });
+    expect(json.summary.postprocess).toEqual({ task: 'segment', medianMs: 5, inferenceMedianMs: 51, ratioToInference: 0.098 });
+    const line = 'segment postprocess: 5.00 ms per image (median) = 9.8% of inference (51.0 ms), one single-threaded instance';
+    expect(renderText(json)).toContain(line);
+    expect(renderMarkdown(json)).toContain(`- ${line}`);
+    expect(renderMarkdown(json)).toContain('(segment, test runtime, input 640x640)');
   });
 
   it('declares its schema and version', () => {

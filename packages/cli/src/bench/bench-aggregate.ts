@@ -7,6 +7,7 @@ import type {
   CpuUse,
   LatencyPercentiles,
   Spread,
+  StageMedians,
 } from './bench-json.js';
 import { mean, median, percentile, type SystemSample } from './measure.js';
 
@@ -84,6 +85,11 @@ function computeOf(records: readonly RoundRecord[]): ComputeSplit {
   return { preprocess: round3(preprocess), inference: round3(inference), postprocess: round3(postprocess), total: round3(preprocess + inference + postprocess) };
 }
 
+function stageMediansOf(records: readonly RoundRecord[]): StageMedians {
+  const stage = (key: keyof StageMedians): number => round3(median(records.map((r) => median((r.compute ?? []).map((c) => c[key])))));
+  return { preprocess: stage('preprocess'), inference: stage('inference'), postprocess: stage('postprocess') };
+}
+
 function waitOf(records: readonly RoundRecord[]): { p50: number; mean: number } {
   const waits = records.map((r) =>
     r.latencies.map((latency, i) => {
@@ -137,6 +143,7 @@ function configurationOf(measured: MeasuredConfiguration, cores: number): Omit<B
     latencyMs: latencyOf(measured.records),
     waitMs: waitOf(measured.records),
     computeMs: computeOf(measured.records),
+    stageMedianMs: stageMediansOf(measured.records),
     ...systemOf(measured.records),
     cpu: cpuOf(measured.records, cores),
     requests: median(measured.records.map((r) => r.completed)),
@@ -206,6 +213,7 @@ export function buildBenchJson(input: BenchInput): BenchJson {
     scaling: { ratio: ratio(best.json.throughput, single.throughput), rounds: pairedRatios(best.measured.records, input.singleThread.records) },
     ...autoSummary(configurations, best.json),
     eventLoopDelayP99MsAtFullLoad: eventLoopAtFullLoad(configurations),
+    postprocess: postprocessSummary(input.model.task ?? null, stageMediansOf(input.singleThread.records)),
   };
 
   return {
@@ -244,6 +252,15 @@ function autoSummary(configurations: readonly BenchConfigurationJson[], best: { 
       peak: { concurrency: peak.concurrency, throughput: peak.throughput, ratioToBest: ratio(peak.throughput) },
       chosenSetupInSweep: same ? { concurrency: same.concurrency, throughput: same.throughput, ratioToBest: ratio(same.throughput) } : null,
     },
+  };
+}
+
+function postprocessSummary(task: string | null, stages: StageMedians): NonNullable<BenchSummary['postprocess']> {
+  return {
+    task,
+    medianMs: stages.postprocess,
+    inferenceMedianMs: stages.inference,
+    ratioToInference: stages.inference > 0 ? round3(stages.postprocess / stages.inference) : 0,
   };
 }
 

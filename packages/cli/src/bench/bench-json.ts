@@ -59,6 +59,16 @@ export interface ComputeSplit {
   readonly total: number;
 }
 
+/**
+ * The model's stages per image (`Result.speed`), ms: the median over the requests of a round, then the median
+ * over rounds. Beside {@link ComputeSplit}'s means: one slow image (a crowded scene's masks) moves a mean, not this.
+ */
+export interface StageMedians {
+  readonly preprocess: number;
+  readonly inference: number;
+  readonly postprocess: number;
+}
+
 /** One measured configuration: a setup at a concurrency, over every round. */
 export interface BenchConfigurationJson {
   /** 1 for the highest throughput. */
@@ -83,6 +93,8 @@ export interface BenchConfigurationJson {
   readonly waitMs: { readonly p50: number; readonly mean: number };
   /** Time the model spent per image, by stage (`Result.speed`), ms. */
   readonly computeMs: ComputeSplit;
+  /** The same stages as medians (present in files written since segmentation and pose models were benched). */
+  readonly stageMedianMs?: StageMedians;
   /** The main thread's event-loop delay, 99th percentile, ms, median over rounds. */
   readonly eventLoopDelayP99Ms: number;
   /**
@@ -114,7 +126,17 @@ export interface BenchJson {
   /** When the run started, ISO 8601. */
   readonly createdAt: string;
   readonly command: string;
-  readonly model: { readonly path: string; readonly backend: string; readonly runtime: string; readonly inputSize: readonly number[] };
+  readonly model: {
+    readonly path: string;
+    readonly backend: string;
+    readonly runtime: string;
+    readonly inputSize: readonly number[];
+    /**
+     * What the model does: `detect`, `segment` or `pose` (`null` when a TF.js graph does not tell before a run;
+     * absent in files written before segmentation and pose models were benched).
+     */
+    readonly task?: string | null;
+  };
   readonly images: { readonly count: number; readonly sources: readonly string[] };
   readonly settings: {
     readonly strategies: readonly string[];
@@ -178,4 +200,18 @@ export interface BenchSummary {
   };
   /** Per strategy, the highest event-loop delay p99 (ms) of its setups at the highest concurrency measured. */
   readonly eventLoopDelayP99MsAtFullLoad: Readonly<Record<string, number>>;
+  /**
+   * What the model's task costs after inference (decoding, NMS, and a segmentation model's masks or a pose
+   * model's keypoints), measured on the single-thread baseline, where no other request competes for the CPU:
+   * the postprocess median against the inference median. Absent in files written before it was added.
+   */
+  readonly postprocess?: {
+    readonly task: string | null;
+    /** Postprocess per image, ms: the single-thread baseline's `stageMedianMs.postprocess`. */
+    readonly medianMs: number;
+    /** Inference per image, ms: its `stageMedianMs.inference`. */
+    readonly inferenceMedianMs: number;
+    /** `medianMs / inferenceMedianMs`. */
+    readonly ratioToInference: number;
+  };
 }

@@ -93,6 +93,12 @@ export function summaryLines(json: BenchJson): string[] {
     .map(([strategy, ms]) => `${strategy} ${fixed(ms)} ms`)
     .join(', ');
   lines.push(`event-loop delay p99 at full load: ${loop}`);
+  const post = summary.postprocess;
+  if (post) {
+    lines.push(
+      `${post.task ?? 'model'} postprocess: ${fixed(post.medianMs, 2)} ms per image (median) = ${percent(post.ratioToInference)} of inference (${fixed(post.inferenceMedianMs, 1)} ms), one single-threaded instance`,
+    );
+  }
   return lines;
 }
 
@@ -101,7 +107,7 @@ function header(json: BenchJson): string[] {
   const settings = json.settings;
   const limit = settings.requests !== null ? `${settings.requests} requests` : `${(settings.durationMs ?? 0) / 1000} s`;
   return [
-    `yolokit bench: ${json.model.path} (${json.model.runtime}, input ${json.model.inputSize.join('x')}), ${json.images.count} images`,
+    `yolokit bench: ${json.model.path} (${json.model.task ? `${json.model.task}, ` : ''}${json.model.runtime}, input ${json.model.inputSize.join('x')}), ${json.images.count} images`,
     `${m.cpu.model} × ${m.cpu.cores}, ${(m.memoryBytes / 2 ** 30).toFixed(1)} GiB, ${m.os.distribution ?? m.os.platform} ${m.os.release}, Node ${m.node}`,
     `${settings.rounds} rounds of ${limit} per configuration, medians; load average ${fixed(json.environment.loadAverage.start, 2)} at start, ${fixed(json.environment.loadAverage.end, 2)} at end; ${fixed(json.environment.wallSeconds, 0)} s in all`,
     ...(settings.redis === undefined

@@ -200,7 +200,7 @@ export async function runBench(options: BenchOptions, partialIo: Partial<CliIo> 
   const input: BenchInput = {
     createdAt,
     command: commandOf(options),
-    model: { path: options.model, backend: options.backend, runtime: info.runtime, inputSize: [...info.imgsz] },
+    model: { path: options.model, backend: options.backend, runtime: info.runtime, inputSize: [...info.imgsz], task: info.task ?? null },
     images: { count: images.length, sources: [...options.images] },
     settings: {
       strategies: [...options.strategies],
