@@ -1,6 +1,7 @@
 /**
- * Detection mAP as COCO defines it (pycocotools' `COCOeval` for `iouType='bbox'`), which is what Ultralytics'
- * published reference numbers and fixtures/PROVENANCE.md use:
+ * Detection mAP as COCO defines it (pycocotools' `COCOeval` for `iouType='bbox'`, and `iouType='segm'` when an
+ * `iou` function over masks is passed: COCOeval differs between the two only in how it computes IoU), which is
+ * what Ultralytics' published reference numbers and fixtures/PROVENANCE.md use:
  *
  * - IoU thresholds 0.50, 0.55, ..., 0.95; recall points 0, 0.01, ..., 1 (101-point interpolated AP).
  * - Per image and class, detections are sorted by descending confidence (stable, so ties keep input order),
@@ -45,9 +46,20 @@ export interface PredictedBox {
   confidence: number;
 }
 
-export interface EvaluationImage {
-  groundTruth: readonly GroundTruthBox[];
-  predictions: readonly PredictedBox[];
+/** What the evaluator needs of a ground-truth object: its class (its shape is the `iou` function's business). */
+export interface Labelled {
+  classId: number;
+}
+
+/** What the evaluator needs of a prediction: its class and confidence. */
+export interface Scored extends Labelled {
+  confidence: number;
+}
+
+/** One image's ground truth and predictions: boxes by default, anything an `iou` option compares. */
+export interface EvaluationImage<G extends Labelled = GroundTruthBox, P extends Scored = PredictedBox> {
+  groundTruth: readonly G[];
+  predictions: readonly P[];
 }
 
 export interface ClassAveragePrecision {
@@ -79,6 +91,14 @@ export interface EvaluateOptions {
    * PYCOCOTOOLS_IOU_THRESHOLDS and PYCOCOTOOLS_RECALL_POINTS, np.linspace's values (see the file comment).
    */
   thresholds?: 'decimal' | 'pycocotools';
+}
+
+/**
+ * Options with the overlap measure of the objects: `iou(prediction, groundTruth)` in [0, 1], such as mask IoU
+ * (test/support/mask-iou.ts). Boxes are then not required or checked; the rest of the evaluation is the same.
+ */
+export interface EvaluateWithIouOptions<G extends Labelled, P extends Scored> extends EvaluateOptions {
+  iou: (prediction: P, groundTruth: G) => number;
 }
 
 /** 0.50, 0.55, ..., 0.95, each the double nearest to the decimal (see the file comment for why). */
@@ -176,15 +196,16 @@ function byClass<T extends { classId: number }>(items: readonly T[]): Map<number
 }
 
 /** Greedy matching of one image's detections of one class, at every IoU threshold. */
-function matchImageClass(
-  groundTruth: readonly GroundTruthBox[],
-  predictions: readonly PredictedBox[],
+function matchImageClass<G extends Labelled, P extends Scored>(
+  groundTruth: readonly G[],
+  predictions: readonly P[],
   maxDetections: number,
   iouThresholds: readonly number[],
+  overlap: (prediction: P, groundTruth: G) => number,
 ): RankedDetection[] {
   // Array.prototype.sort is stable (ES2019), like pycocotools' mergesort: equal confidences keep input order.
   const ranked = [...predictions].sort((a, b) => b.confidence - a.confidence).slice(0, maxDetections);
-  const ious = ranked.map((p) => groundTruth.map((g) => iou(p.box, g.box)));
+  const ious = ranked.map((p) => groundTruth.map((g) => overlap(p, g)));
   const results = ranked.map((p) => ({ confidence: p.confidence, matched: new Array<boolean>(iouThresholds.length).fill(false) }));
   iouThresholds.forEach((threshold, t) => {
     const taken = new Array<boolean>(groundTruth.length).fill(false);
@@ -208,8 +229,24 @@ function matchImageClass(
   return results;
 }
 
-/** COCO mAP50 and mAP50-95 of `images` (see the file comment for the exact definition). */
-export function evaluateDetections(images: readonly EvaluationImage[], options: EvaluateOptions = {}): DetectionMetrics {
+const boxOverlap = (prediction: PredictedBox, groundTruth: GroundTruthBox): number => iou(prediction.box, groundTruth.box);
+
+/**
+ * COCO mAP50 and mAP50-95 of `images` (see the file comment for the exact definition): of boxes, or of any
+ * objects with `options.iou` (mask mAP with `maskIou`).
+ */
+export function evaluateDetections(images: readonly EvaluationImage[], options?: EvaluateOptions): DetectionMetrics;
+export function evaluateDetections<G extends Labelled, P extends Scored>(
+  images: readonly EvaluationImage<G, P>[],
+  options: EvaluateWithIouOptions<G, P>,
+): DetectionMetrics;
+export function evaluateDetections<G extends Labelled, P extends Scored>(
+  images: readonly EvaluationImage<G, P>[],
+  options: EvaluateOptions & { iou?: (prediction: P, groundTruth: G) => number } = {},
+): DetectionMetrics {
+  const custom = options.iou;
+  // Without an `iou` option the objects are boxes (the first overload's types).
+  const overlap = custom ?? (boxOverlap as unknown as (prediction: P, groundTruth: G) => number);
   const maxDetections = options.maxDetectionsPerImageClass ?? 100;
   if (!(maxDetections >= 0)) throw new RangeError(`maxDetectionsPerImageClass must be ≥ 0, got ${maxDetections}`);
   const pycocotools = options.thresholds === 'pycocotools';
@@ -221,9 +258,9 @@ export function evaluateDetections(images: readonly EvaluationImage[], options: 
   const detections = new Map<number, RankedDetection[]>();
 
   for (const image of images) {
-    for (const g of image.groundTruth) checkBox(g.box, 'ground-truth');
+    if (!custom) for (const g of image.groundTruth as unknown as GroundTruthBox[]) checkBox(g.box, 'ground-truth');
     for (const p of image.predictions) {
-      checkBox(p.box, 'predicted');
+      if (!custom) checkBox((p as unknown as PredictedBox).box, 'predicted');
       // NaN would make the sort order undefined and silently change the result.
       if (Number.isNaN(p.confidence)) throw new TypeError('predicted confidence is NaN');
     }
@@ -231,7 +268,7 @@ export function evaluateDetections(images: readonly EvaluationImage[], options: 
     const predByClass = byClass(image.predictions);
     for (const [classId, gts] of gtByClass) groundTruthCounts.set(classId, (groundTruthCounts.get(classId) ?? 0) + gts.length);
     for (const [classId, preds] of predByClass) {
-      const matched = matchImageClass(gtByClass.get(classId) ?? [], preds, maxDetections, iouThresholds);
+      const matched = matchImageClass(gtByClass.get(classId) ?? [], preds, maxDetections, iouThresholds, overlap);
       const list = detections.get(classId);
       // A loop, not push(...matched): spreading a very long array (maxDetectionsPerImageClass: Infinity) can
       // exceed the engine's argument limit.
