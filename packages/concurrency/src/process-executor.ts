@@ -185,7 +185,7 @@ export class ProcessExecutor implements Executor {
         child.task = undefined;
         this.#idle(child);
         const reply = message.reply;
-        this.#settle(task, reply.ok ? Result.fromJSON(reply.result) : deserializeError(reply.error as SerializedYoloError));
+        this.#settle(task, reply.ok ? Result.fromWire(reply.result) : deserializeError(reply.error as SerializedYoloError));
         this.#pump();
         break;
       }

@@ -105,7 +105,7 @@ export class ThreadExecutor implements Executor {
     }
     if (!reply.ok) throw deserializeError(reply.error);
     if (!('result' in reply)) throw new Error('unexpected reply to a predict request');
-    return Result.fromJSON(reply.result);
+    return Result.fromWire(reply.result);
   }
 
   info(): ModelInfo | undefined {

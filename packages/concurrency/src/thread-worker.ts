@@ -5,6 +5,7 @@
  */
 import { threadId, workerData } from 'node:worker_threads';
 import type { ModelSpec } from './model-spec.js';
+import { withTransfers } from './thread-reply.js';
 import type { WireReply, WireTask, WorkerHello } from './wire.js';
 import { type LoadState, loadForWorker, runWireTask } from './worker-runtime.js';
 
@@ -68,7 +69,7 @@ export default async function handle(request: ThreadRequest): Promise<ThreadRepl
   if (waited.async) void (waited.value as Promise<string>).then(onWake);
   else onWake();
   try {
-    return await runWireTask(state, request.task, controller.signal);
+    return withTransfers(await runWireTask(state, request.task, controller.signal));
   } finally {
     if (Atomics.compareExchange(control, 0, 0, 2) === 0) Atomics.notify(control, 0);
   }

@@ -10,7 +10,7 @@ import {
   isRawImage,
   type ModelInfo,
   type PredictOptions,
-  type ResultJSON,
+  type ResultWire,
   type SerializedYoloError,
   YoloError,
 } from '@yolokit/core';
@@ -28,7 +28,12 @@ export interface WireTask {
   readonly options: WireOptions | undefined;
 }
 
-export type WireReply = { readonly ok: true; readonly result: ResultJSON } | { readonly ok: false; readonly error: SerializedYoloError };
+/**
+ * A task's answer. The result is in `Result.toWire('bytes')` form: masks as packed bits in Uint8Arrays and
+ * keypoints as Float32Arrays, which structured clone (threads, `serialization: 'advanced'` processes) carries as
+ * binary; the JSON form would turn every mask into an RLE string to parse again on this side.
+ */
+export type WireReply = { readonly ok: true; readonly result: ResultWire } | { readonly ok: false; readonly error: SerializedYoloError };
 
 /** Facts a worker reports once its model is loaded. */
 export interface WorkerHello {
@@ -65,6 +70,21 @@ export function toWireImage(image: ImageInput, transfer: boolean): { image: Wire
     describeImage(image),
     `unsupported image input ${describeImage(image)}: give a file path, a file: URL, encoded bytes (Uint8Array/ArrayBuffer) or { data, width, height, channels }`,
   );
+}
+
+/**
+ * The buffers of a result's masks that can be transferred rather than copied: each mask's bits when they are
+ * the whole of an (unshared) ArrayBuffer, as the masks a model computes are. A view into a larger buffer would
+ * detach its neighbours too, so it is left to be copied. The sender must not use the masks afterwards.
+ */
+export function resultTransferList(result: ResultWire): ArrayBuffer[] {
+  const buffers = new Set<ArrayBuffer>();
+  for (const detection of result.detections) {
+    const bits = detection.mask?.bits;
+    if (!(bits instanceof Uint8Array) || !(bits.buffer instanceof ArrayBuffer)) continue;
+    if (bits.byteOffset === 0 && bits.byteLength === bits.buffer.byteLength && bits.byteLength > 0) buffers.add(bits.buffer);
+  }
+  return [...buffers];
 }
 
 export function fromWireImage(image: WireImage): ImageInput {

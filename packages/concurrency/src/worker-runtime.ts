@@ -1,7 +1,7 @@
 /**
  * The part of a worker (thread or process) that is the same everywhere: build the model from its spec once,
- * run tasks, answer with plain data. A task never throws out of here: failures are replies, so a bad image
- * rejects its own task and the worker stays healthy.
+ * run tasks, answer with plain data (results in their binary wire form). A task never throws out of here:
+ * failures are replies, so a bad image rejects its own task and the worker stays healthy.
  * @internal
  */
 import type { YoloModel } from '@yolokit/core';
@@ -23,7 +23,7 @@ export async function runWireTask(state: LoadState, task: WireTask, signal: Abor
   if ('error' in state) return { ok: false, error: state.error };
   try {
     const result = await state.model.predict(fromWireImage(task.image), { ...task.options, signal });
-    return { ok: true, result: result.toJSON() };
+    return { ok: true, result: result.toWire('bytes') };
   } catch (error) {
     return { ok: false, error: serializeError(error) };
   }

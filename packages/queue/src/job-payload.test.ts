@@ -2,8 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { Detection, Keypoints, Mask, Result } from '@yolokit/core';
 import { describe, expect, it } from 'vitest';
-import { fromJobImage, parsePayload, sourceOf, toJobImage } from './job-payload.js';
+import { fromJobImage, parsePayload, resultOfJobReturn, sourceOf, toJobImage } from './job-payload.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'yolokit-payload-'));
 const file = join(dir, 'a.png');
@@ -68,5 +69,35 @@ describe('job payloads from Redis', () => {
 
   it('refuses an oversized by-value image before decoding it', () => {
     expect(() => parsePayload({ v: 1, image: { kind: 'bytes', base64: 'A'.repeat(200) } }, 100)).toThrow(expect.objectContaining({ name: 'ImageTooLargeError' }));
+  });
+});
+
+describe('job return values', () => {
+  const speed = { preprocess: 1, inference: 2, postprocess: 3 };
+  const ring = Mask.fromBitmap(Uint8Array.from({ length: 36 }, (_, i) => (i % 6 === 0 || i % 6 === 5 ? 1 : 0)), 20, 10, [3, 2, 6, 6]);
+  const segment = new Result({ width: 20, height: 10, task: 'segment', speed, detections: [new Detection([3, 2, 9, 8], 0.9, 1, 'bicycle', 20, 10, { mask: ring })] });
+  const keypoints = new Keypoints(Float32Array.from([1.5, 2.25, 0.75, 4, 5, 0.5]), 3);
+  const pose = new Result({ width: 20, height: 10, task: 'pose', skeleton: [[0, 1]], speed, detections: [new Detection([1, 1, 6, 6], 0.8, 0, 'person', 20, 10, { keypoints })] });
+
+  it('a worker returns masks as base64 bits: JSON without arrays of mask numbers, rebuilt into the same masks', () => {
+    const returned = JSON.parse(JSON.stringify(segment.toWire('base64')));
+    expect(returned.detections[0].mask).toEqual({ imageWidth: 20, imageHeight: 10, rect: [3, 2, 6, 6], bits: expect.any(String) });
+    expect(resultOfJobReturn(returned).detections[0].mask!.toBitmap()).toEqual(ring.toBitmap());
+    expect(resultOfJobReturn(returned).toJSON()).toEqual(segment.toJSON());
+  });
+
+  it('keypoints come back as the same float32 values', () => {
+    const returned = JSON.parse(JSON.stringify(pose.toWire('base64')));
+    expect(resultOfJobReturn(returned).toJSON()).toEqual(pose.toJSON());
+  });
+
+  it("a result in JSON form (masks as COCO RLE, keypoints as [x, y, v] lists) is read too, as a worker written elsewhere may return", () => {
+    for (const result of [segment, pose]) expect(resultOfJobReturn(JSON.parse(JSON.stringify(result.toJSON()))).toJSON()).toEqual(result.toJSON());
+  });
+
+  it('a detection-only return value is unchanged: the wire form is the JSON form', () => {
+    const detect = new Result({ width: 20, height: 10, speed, detections: [new Detection([1, 2, 3, 4], 0.5, 2, 'car', 20, 10)] });
+    expect(detect.toWire('base64')).toEqual(detect.toJSON());
+    expect(resultOfJobReturn(detect.toJSON()).toJSON()).toEqual(detect.toJSON());
   });
 });

@@ -7,7 +7,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { WireOptions } from '@yolokit/concurrency';
-import { describeImage, ImageDecodeError, type ImageInput, InvalidOptionError, isRawImage, type ResultJSON } from '@yolokit/core';
+import { describeImage, ImageDecodeError, type ImageInput, InvalidOptionError, isRawImage, Result, type ResultJSON, type ResultWire } from '@yolokit/core';
 import { ImageTooLargeError } from './errors.js';
 import { ImageFetchError } from './image-fetch-error.js';
 
@@ -37,7 +37,13 @@ export interface JobPayload {
 
 export interface JobReturn {
   readonly v: typeof PAYLOAD_VERSION;
-  readonly result: ResultJSON;
+  /**
+   * The result in `Result.toWire('base64')` form: for detection the same fields as its JSON form; masks as
+   * `{ imageWidth, imageHeight, rect, bits }` with the crop's packed bits in base64 and keypoints as
+   * `{ data, dims }`, never arrays of mask numbers. Producers also read the JSON form (`Result.toJSON()`, masks
+   * as COCO RLE), which a worker written elsewhere may return.
+   */
+  readonly result: ResultWire | ResultJSON;
   /** The name of the worker that ran it. */
   readonly worker: string;
   /** Milliseconds the worker spent on it (image fetch and decode included). */
@@ -90,6 +96,12 @@ export async function toJobImage(image: ImageInput, transport: ImageTransport, m
     describeImage(image),
     `unsupported image input ${describeImage(image)}: give a file path, a file: or http(s): URL, encoded bytes (Uint8Array/ArrayBuffer) or { data, width, height, channels }`,
   );
+}
+
+/** The producer's half: the result a worker returned, in either form {@link JobReturn.result} allows. */
+export function resultOfJobReturn(result: ResultWire | ResultJSON): Result {
+  const isJson = result.detections.some((d) => (d.mask !== undefined && 'counts' in d.mask) || Array.isArray(d.keypoints));
+  return isJson ? Result.fromJSON(result as ResultJSON) : Result.fromWire(result as ResultWire);
 }
 
 /** What `Result.source` is for this input when predicted directly, so queued results carry the same. */

@@ -9,7 +9,7 @@ import {
   InvalidOptionError,
   type ModelInfo,
   type PredictOptions,
-  Result,
+  type Result,
   resolvePredictOptions,
   YoloError,
   type YoloErrorCode,
@@ -18,7 +18,17 @@ import { type Job, type JobsOptions, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { JobLostError, QueueConnectionError } from './errors.js';
 import { fromFailedJob } from './job-failure.js';
-import { type ImageTransport, JOB_NAME, type JobPayload, type JobReturn, PAYLOAD_VERSION, sourceOf, toJobImage, type WireOptions } from './job-payload.js';
+import {
+  type ImageTransport,
+  JOB_NAME,
+  type JobPayload,
+  type JobReturn,
+  PAYLOAD_VERSION,
+  resultOfJobReturn,
+  sourceOf,
+  toJobImage,
+  type WireOptions,
+} from './job-payload.js';
 import {
   booleanOption,
   DEFAULT_MAX_IMAGE_BYTES,
@@ -569,8 +579,17 @@ class RedisQueuePredictor implements QueuePredictor {
   #complete(job: PendingJob, value: unknown): void {
     if (job.settled) return;
     const returned = value as JobReturn | undefined;
-    if (!returned || returned.v !== PAYLOAD_VERSION || typeof returned.result !== 'object') {
-      this.#fail(job, new InferenceError(`job ${job.id} completed with a value that is not a yolokit result (version ${PAYLOAD_VERSION}): ${describeValue(value)}`));
+    const notAResult = (cause?: unknown) =>
+      this.#fail(job, new InferenceError(`job ${job.id} completed with a value that is not a yolokit result (version ${PAYLOAD_VERSION}): ${describeValue(value)}`, { cause }));
+    if (!returned || returned.v !== PAYLOAD_VERSION || typeof returned.result !== 'object' || returned.result === null) {
+      notAResult();
+      return;
+    }
+    let result: Result;
+    try {
+      result = resultOfJobReturn(job.source === undefined ? returned.result : { ...returned.result, source: job.source });
+    } catch (error) {
+      notAResult(error);
       return;
     }
     const now = performance.now();
@@ -578,10 +597,9 @@ class RedisQueuePredictor implements QueuePredictor {
     this.#wait.record((job.activeAt ?? now - returned.runMs) - job.submittedAt);
     this.#run.record(returned.runMs);
     if (returned.attemptsMade > 0 || returned.attemptsStarted > 1) this.#retried += 1;
-    const json = job.source === undefined ? returned.result : { ...returned.result, source: job.source };
     this.#settle(job);
     this.#completed += 1;
-    job.resolve(Result.fromJSON(json));
+    job.resolve(result);
   }
 
   /**
@@ -728,7 +746,7 @@ class RedisQueuePredictor implements QueuePredictor {
     const job = await this.#queue.getJob(jobId);
     const returned = job?.returnvalue as JobReturn | undefined;
     if (!job?.finishedOn || !returned || returned.v !== PAYLOAD_VERSION) return undefined;
-    return Result.fromJSON(returned.result);
+    return resultOfJobReturn(returned.result);
   }
 
   async deadLetters(options: { readonly limit?: number } = {}): Promise<DeadLetter[]> {

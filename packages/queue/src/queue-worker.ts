@@ -390,7 +390,9 @@ class RunningQueueWorker implements QueueWorker {
       const runMs = performance.now() - started;
       this.#run.record(runMs);
       this.#completed += 1;
-      return { v: PAYLOAD_VERSION, result: result.toJSON(), worker: this.name, runMs, attemptsMade: job.attemptsMade, attemptsStarted: job.attemptsStarted ?? 1 };
+      // Masks as base64 bits (BullMQ stores return values as JSON), not COCO RLE: measured on bus.jpg's 4 masks,
+      // 0.4 ms to encode and 2 ms to decode against RLE's 20 and 30 ms, for 104 kB of JSON against 5 kB.
+      return { v: PAYLOAD_VERSION, result: result.toWire('base64'), worker: this.name, runMs, attemptsMade: job.attemptsMade, attemptsStarted: job.attemptsStarted ?? 1 };
     } catch (error) {
       if (giveBack.signal.aborted && token !== undefined) {
         // Shutting down: the job goes back to the queue as it was (no attempt counted) for another worker.
