@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Mask } from './mask.js';
+import { encodeRleCounts } from './mask-rle.js';
 
 // A 3-wide, 4-high image (non-square, so row-major and column-major orders differ):
 //   row 0: 1 0 0
@@ -152,6 +153,46 @@ describe('Mask RLE round trips', () => {
       const back = Mask.fromRle(mask.toRle());
       expect(Array.from(back.toBitmap())).toEqual(Array.from(bitmap));
       expect(back.area).toBe(bitmap.reduce((a, b) => a + b, 0));
+    }
+  });
+});
+
+describe('Mask.toRle against a naive column-major encoder', () => {
+  function naive(bitmap: Uint8Array, width: number, height: number): string {
+    const counts: number[] = [];
+    let value = 0;
+    let run = 0;
+    for (let x = 0; x < width; x++) {
+      for (let y = 0; y < height; y++) {
+        const b = bitmap[y * width + x];
+        if (b === value) run++;
+        else {
+          counts.push(run);
+          value = b;
+          run = 1;
+        }
+      }
+    }
+    counts.push(run);
+    return encodeRleCounts(counts);
+  }
+
+  it('agrees on 300 random crops of random images (empty, full-height and edge-touching crops among them)', () => {
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    for (let t = 0; t < 300; t++) {
+      const W = 1 + Math.floor(random() * 12);
+      const H = 1 + Math.floor(random() * 12);
+      const x = Math.floor(random() * W);
+      const y = Math.floor(random() * H);
+      const w = Math.floor(random() * (W - x + 1));
+      const h = Math.floor(random() * (H - y + 1));
+      const crop = Uint8Array.from({ length: w * h }, () => (random() < 0.5 ? 1 : 0));
+      const mask = Mask.fromBitmap(crop, W, H, [x, y, w, h]);
+      expect(mask.toRle().counts, `${W}x${H} crop ${[x, y, w, h]}`).toBe(naive(mask.toBitmap(), W, H));
     }
   });
 });

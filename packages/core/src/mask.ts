@@ -134,27 +134,39 @@ export class Mask {
   toRle(): CocoRle {
     const H = this.imageHeight;
     const [rx, ry, w, h] = this.rect;
-    const crop = this.toCropBitmap();
+    const bits = this.bits;
+    if (w === 0 || h === 0) return { size: [H, this.imageWidth], counts: encodeRleCounts([H * this.imageWidth]) };
     const counts: number[] = [];
+    // Runs alternate 0, 1, 0, ...: `value` is the value of the run being counted. Column-major order walks
+    // each crop column top to bottom; the rows above and below the crop, and the columns beside it, are 0.
     let value = 0;
-    let run = 0;
-    const emit = (v: number, n: number) => {
-      if (n === 0) return;
-      if (v === value) {
-        run += n;
-      } else {
-        counts.push(run);
-        value = v;
-        run = n;
-      }
-    };
-    emit(0, rx * H);
+    let run = rx * H + ry;
     for (let x = 0; x < w; x++) {
-      emit(0, ry);
-      for (let y = 0; y < h; y++) emit(crop[y * w + x], 1);
-      emit(0, H - ry - h);
+      if (x > 0 && h < H) {
+        // The rows below the crop in the previous column and above it in this one.
+        if (value === 0) run += H - h;
+        else {
+          counts.push(run);
+          value = 0;
+          run = H - h;
+        }
+      }
+      for (let y = 0, i = x; y < h; y++, i += w) {
+        const v = (bits[i >> 3] >> (7 - (i & 7))) & 1;
+        if (v === value) run++;
+        else {
+          counts.push(run);
+          value = v;
+          run = 1;
+        }
+      }
     }
-    emit(0, (this.imageWidth - rx - w) * H);
+    const tail = (H - ry - h) + (this.imageWidth - rx - w) * H;
+    if (value === 0) run += tail;
+    else if (tail > 0) {
+      counts.push(run);
+      run = tail;
+    }
     counts.push(run);
     return { size: [H, this.imageWidth], counts: encodeRleCounts(counts) };
   }
