@@ -42,9 +42,11 @@ describeWithFixtures('npm packages: packed, installed outside the repository, pr
     }
     app = join(work, 'app');
     await mkdir(app);
-    await writeFile(join(app, 'package.json'), `${JSON.stringify({ name: 'yolokit-packaging-check', private: true, version: '0.0.0' }, null, 2)}\n`);
-    // onnxruntime-node's install script would download CUDA binaries; the CPU ones ship in the package.
-    await writeFile(join(app, '.npmrc'), 'onnxruntime-node-install=skip\nfund=false\naudit=false\n');
+    // onnxruntime-node's install script would download CUDA binaries; the CPU ones ship in the package. A user's
+    // project denies that script as the README says (allowScripts, which npm 11.19 honours without a warning).
+    const allowScripts = { 'onnxruntime-node': false, sharp: true, protobufjs: true };
+    await writeFile(join(app, 'package.json'), `${JSON.stringify({ name: 'yolokit-packaging-check', private: true, version: '0.0.0', allowScripts }, null, 2)}\n`);
+    await writeFile(join(app, '.npmrc'), 'fund=false\naudit=false\n');
     await succeed(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', ...packages.map((name) => packed.get(name)!.filename)], app);
   }, 900_000);
 
