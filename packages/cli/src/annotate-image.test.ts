@@ -115,11 +115,11 @@ describe('annotateImage with the drawers of every task', () => {
     expect(fromJson.equals(fromResult)).toBe(true);
   });
 
-  it('dots visible keypoints, joins them with limbs in their colours, and skips keypoints below 0.5', async () => {
+  it('dots visible keypoints, joins them with limbs in their colours, and skips keypoints below 0.25', async () => {
     // 17 COCO keypoints, all hidden but the left shoulder (5) at (40, 50) and the left hip (11) at (160, 50),
-    // which the skeleton joins (limb [5, 11], a torso limb); the nose (0) has 0.4 and must not show.
+    // which the skeleton joins (limb [5, 11], a torso limb); the nose (0) has 0.2 and must not show.
     const points = Array.from({ length: 17 }, () => [100, 80, 0.1]);
-    points[0] = [100, 20, 0.4];
+    points[0] = [100, 20, 0.2];
     points[5] = [40.6, 50.2, 0.9];
     points[11] = [160.3, 50.9, 0.6];
     const result = new Result({
@@ -140,7 +140,7 @@ describe('annotateImage with the drawers of every task', () => {
     expectClose(at(40, 47), rgbOf(KEYPOINT_COLOURS[5]));
     expectClose(at(160, 47), rgbOf(KEYPOINT_COLOURS[11]));
     expect(at(40, 43)).toEqual([128, 128, 128]); // 7 pixels above the shoulder: outside its dot
-    expect(at(100, 20)).toEqual([128, 128, 128]); // the nose, visibility 0.4
+    expect(at(100, 20)).toEqual([128, 128, 128]); // the nose, visibility 0.2
     expect(at(100, 80)).toEqual([128, 128, 128]); // the hidden keypoints
   });
 });

@@ -14,9 +14,9 @@ const circles = (svg: string) => [...svg.matchAll(/<circle cx="([\d.]+)" cy="([\
 const lines = (svg: string) => [...svg.matchAll(/<line x1="([\d.]+)" y1="([\d.]+)" x2="([\d.]+)" y2="([\d.]+)" stroke="(#\w+)"\/>/g)].map((m) => [...m.slice(1, 5).map(Number), m[5]]);
 
 describe('keypointSvg', () => {
-  it("dots keypoints of visibility 0.5 and up at whole-pixel centres in COCO's colours, and joins them", () => {
+  it("dots keypoints of visibility 0.25 and up at whole-pixel centres in COCO's colours, and joins them", () => {
     // Left shoulder (5) and left hip (11), joined by a torso limb; the nose (0) below the threshold.
-    const keypoints = coco({ 0: [30, 10, 0.49], 5: [20.7, 30.2, 0.5], 11: [22, 70.9, 0.8] });
+    const keypoints = coco({ 0: [30, 10, 0.24], 5: [20.7, 30.2, 0.25], 11: [22, 70.9, 0.8] });
     const svg = keypointSvg({ width: 200, height: 100, detections: [{ ...person, keypoints }], skeleton: COCO_KEYPOINT_SKELETON })!;
     expect(circles(svg)).toEqual([
       [20.5, 30.5, KEYPOINT_RADIUS, KEYPOINT_COLOURS[5]],

@@ -1,8 +1,9 @@
+import { KEYPOINT_VISIBILITY_THRESHOLD } from '@yolokit/core';
 import { type DrawableDetection, type DrawableResult, type Drawer, lineWidthFor } from './drawer.js';
 import { classColour, KEYPOINT_COLOURS, LIMB_COLOURS } from './palette.js';
 
-/** Keypoints whose visibility is below this are neither dotted nor joined. */
-export const KEYPOINT_VISIBILITY_THRESHOLD = 0.5;
+/** Keypoints whose visibility is below this are neither dotted nor joined (core's, as Ultralytics draws). */
+export { KEYPOINT_VISIBILITY_THRESHOLD };
 
 /** Radius of a keypoint's dot, pixels: Ultralytics' `Results.plot(kpt_radius=5)`. */
 export const KEYPOINT_RADIUS = 5;

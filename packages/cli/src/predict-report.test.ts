@@ -27,8 +27,8 @@ describe('summary lines', () => {
     expect(summaryLine(seg)).toBe('images/bus.jpg 810x1080: 1 person, 1 bus; 2 masks (133 ms)');
   });
 
-  it('adds what a pose model found: poses, and keypoints with a visibility of at least 0.5', () => {
-    const keypoints = [[1, 2, 0.9], [3, 4, 0.5], [5, 6, 0.49]];
+  it('adds what a pose model found: poses, and keypoints with a visibility of at least 0.25', () => {
+    const keypoints = [[1, 2, 0.9], [3, 4, 0.25], [5, 6, 0.24]];
     const pose: ImageResultReport = { ...bus, task: 'pose', detections: [{ ...detection(0, 'person'), keypoints }] };
     expect(summaryLine(pose)).toBe('images/bus.jpg 810x1080: 1 person; 1 pose, 2/3 keypoints visible (133 ms)');
     // kpt_shape [K, 2]: no visibility, every keypoint counts.

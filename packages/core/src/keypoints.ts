@@ -14,6 +14,12 @@ export const COCO_KEYPOINT_SKELETON: readonly (readonly [number, number])[] = Ob
   ).map(([a, b]) => Object.freeze([a - 1, b - 1] as const)),
 );
 
+/**
+ * Keypoints whose visibility is below this are neither drawn nor joined by limbs: Ultralytics'
+ * `Annotator.kpts(conf_thres=0.25)` (ultralytics 8.4, `utils/plotting.py`; 0.5 in 8.0). Drawers share it.
+ */
+export const KEYPOINT_VISIBILITY_THRESHOLD = 0.25;
+
 /** The skeleton to draw for `count` keypoints: COCO's for 17, none otherwise (the model does not say). */
 export function skeletonFor(count: number): readonly (readonly [number, number])[] {
   return count === 17 ? COCO_KEYPOINT_SKELETON : [];

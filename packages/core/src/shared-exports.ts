@@ -17,7 +17,7 @@ export * from './result.js';
 export { Mask, type MaskWire } from './mask.js';
 export { type CocoRle, encodeRleCounts, decodeRleCounts } from './mask-rle.js';
 export { type Contour, outerContours } from './mask-contour.js';
-export { Keypoints, COCO_KEYPOINT_SKELETON, skeletonFor, unletterboxKeypoints } from './keypoints.js';
+export { Keypoints, COCO_KEYPOINT_SKELETON, KEYPOINT_VISIBILITY_THRESHOLD, skeletonFor, unletterboxKeypoints } from './keypoints.js';
 export { resolveTaskLayout, type YoloTask, type SupportedTask, type TaskLayout, type TaskFacts, type ProtoLayout } from './task-layout.js';
 export { upsampledMask, nativeMask, type MaskRequest } from './segment-masks.js';
 export { YoloModel, type CreateModelOptions, type ModelInfo } from './model.js';
