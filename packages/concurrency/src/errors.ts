@@ -1,4 +1,4 @@
-import { YoloError } from '@yolokit/core';
+import { registerErrorClasses, YoloError } from '@yolokit/core';
 
 /**
  * A task did not finish within `taskTimeoutMs` (counted from submission, so queue wait counts too).
@@ -66,3 +66,6 @@ export class LockTimeoutError extends YoloError {
     this.timeoutMs = timeoutMs;
   }
 }
+
+// Errors from workers, processes and queue workers come back as instances of these classes (core's registry).
+registerErrorClasses(TaskTimeoutError, QueueFullError, PredictorClosedError, WorkerDiedError, LockTimeoutError);

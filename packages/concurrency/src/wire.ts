@@ -2,18 +2,7 @@
  * What crosses to a worker thread or process and back: images, options, results and errors as plain data.
  * @internal
  */
-import {
-  describeImage,
-  ImageDecodeError,
-  type ImageInput,
-  InferenceError,
-  isRawImage,
-  type ModelInfo,
-  type PredictOptions,
-  type ResultWire,
-  type SerializedYoloError,
-  YoloError,
-} from '@yolokit/core';
+import { describeImage, ImageDecodeError, type ImageInput, isRawImage, type ModelInfo, type PredictOptions, type ResultWire, type SerializedYoloError } from '@yolokit/core';
 
 export type WireImage =
   | { readonly kind: 'path'; readonly path: string }
@@ -100,17 +89,8 @@ export function fromWireImage(image: WireImage): ImageInput {
   }
 }
 
-/** Any thrown value as a {@link SerializedYoloError}; non-yolokit errors become `INFERENCE_FAILED`. */
-export function serializeError(error: unknown): SerializedYoloError {
-  if (YoloError.isInstance(error)) {
-    const serialized = error.toJSON();
-    const cause = (error as { cause?: unknown }).cause;
-    return cause instanceof Error ? { ...serialized, causeMessage: cause.message } : serialized;
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  const wrapped = new InferenceError(`the worker failed: ${message}`);
-  return { ...wrapped.toJSON(), ...(error instanceof Error && error.stack ? { workerStack: error.stack } : {}) };
-}
+/** Any thrown value in wire form: core's one serialiser (see `deserializeError` for the way back). */
+export { serializeError } from '@yolokit/core';
 
 /** Third-party backends signal load errors with a plain Error carrying a yolokit `code`: keep that code. */
 export function errorCodeOf(error: unknown): string | undefined {

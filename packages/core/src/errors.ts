@@ -52,6 +52,10 @@ export interface SerializedYoloError {
   [field: string]: unknown;
 }
 
+/** A {@link YoloError} subclass, as {@link registerErrorClasses} takes it (any constructor signature). */
+// biome-ignore lint/suspicious/noExplicitAny: constructors of error classes take any arguments.
+export type YoloErrorClass = abstract new (...args: any[]) => YoloError;
+
 function extraFields(error: YoloError): Record<string, unknown> {
   const fields: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(error)) {
@@ -122,16 +126,6 @@ export class DisposedError extends YoloError {
   }
 }
 
-/** Rebuild a {@link YoloError} from its wire form (see {@link YoloError.toJSON}). */
-export function deserializeError(serialized: SerializedYoloError): YoloError {
-  const error = new YoloError(serialized.code, serialized.message);
-  Object.defineProperty(error, 'name', { value: serialized.name });
-  for (const [key, value] of Object.entries(serialized)) {
-    if (key !== 'name' && key !== 'code' && key !== 'message') (error as unknown as Record<string, unknown>)[key] = value;
-  }
-  return error;
-}
-
 /** The operation was cancelled through an `AbortSignal`. Named `AbortError`, as the platform's is. */
 export class AbortError extends YoloError {
   constructor(message = 'the operation was aborted', options?: { cause?: unknown }) {
@@ -149,3 +143,107 @@ function reasonText(reason: unknown): string {
   if (typeof reason === 'string') return `: ${reason}`;
   return '';
 }
+
+// The registry: how an error keeps its class across a thread, a process or a queue. Each package registers its
+// classes once, when its module loads; `deserializeError` rebuilds a serialized error as an instance of the
+// class registered under its `name`.
+
+const errorClasses = new Map<string, YoloErrorClass>();
+
+/**
+ * Registers error classes (keyed by class name, which is what `toJSON` sends as `name`), so that
+ * {@link deserializeError} rebuilds their errors as instances of the same class: `instanceof` and the typed
+ * fields hold on the other side of a thread, process or queue. yolokit's packages register their own classes
+ * when they load; a third-party package registers its own the same way. A name registered again is taken by the
+ * later class (two copies of one package: the copy loaded last wins).
+ */
+export function registerErrorClasses(...classes: readonly YoloErrorClass[]): void {
+  for (const errorClass of classes) {
+    // Error rather than YoloError: a class built on another copy of this package is welcome too.
+    if (typeof errorClass !== 'function' || !(errorClass.prototype instanceof Error)) {
+      throw new TypeError(`registerErrorClasses: ${String((errorClass as { name?: unknown })?.name ?? errorClass)} is not an error class`);
+    }
+    errorClasses.set(errorClass.name, errorClass);
+  }
+}
+
+/** The class registered under `name`, if any. */
+export function registeredErrorClass(name: string): YoloErrorClass | undefined {
+  return errorClasses.get(name);
+}
+
+/**
+ * The core class that throws each code: an error whose own class is not registered here (a package this side
+ * has not loaded) is rebuilt as that class, so `instanceof ModelLoadError` holds for every `MODEL_NOT_FOUND`.
+ */
+function classOfCode(code: YoloErrorCode): YoloErrorClass {
+  switch (code) {
+    case 'IMAGE_UNREADABLE':
+    case 'IMAGE_TOO_SMALL':
+      return ImageDecodeError;
+    case 'MODEL_NOT_FOUND':
+    case 'MODEL_INVALID':
+      return ModelLoadError;
+    case 'MODEL_OUTPUT_UNSUPPORTED':
+      return UnsupportedOutputError;
+    case 'INVALID_OPTION':
+      return InvalidOptionError;
+    case 'BACKEND_UNAVAILABLE':
+      return BackendUnavailableError;
+    case 'INFERENCE_FAILED':
+      return InferenceError;
+    case 'DISPOSED':
+      return DisposedError;
+    case 'ABORTED':
+      return AbortError;
+    default:
+      return YoloError;
+  }
+}
+
+/**
+ * Rebuilds a {@link YoloError} from its wire form (see {@link YoloError.toJSON}) as an instance of the class
+ * registered under its `name` (see {@link registerErrorClasses}), or else of the core class of its code, with
+ * its code, message and every field. The class's constructor does not run (its arguments are not on the wire);
+ * the fields come from the wire as they were.
+ */
+export function deserializeError(serialized: SerializedYoloError): YoloError {
+  const errorClass = errorClasses.get(serialized.name) ?? classOfCode(serialized.code);
+  const error = Reflect.construct(Error, [serialized.message], errorClass) as YoloError;
+  const fields = error as unknown as Record<string | symbol, unknown>;
+  fields[marker] = true;
+  for (const [key, value] of Object.entries(serialized)) {
+    if (key !== 'message') fields[key] = value;
+  }
+  // The stack's first line was written before the name was known.
+  if (typeof error.stack === 'string') error.stack = error.stack.replace(/^Error\b/, serialized.name);
+  return error;
+}
+
+/**
+ * Any thrown value in wire form (see {@link deserializeError}): a yolokit error as its `toJSON` (with its
+ * cause's message as `causeMessage`), anything else as an `InferenceError` (`INFERENCE_FAILED`) saying
+ * `<context>: <its message>`, with its stack as `workerStack`.
+ */
+export function serializeError(error: unknown, context = 'the worker failed'): SerializedYoloError {
+  if (YoloError.isInstance(error)) {
+    const serialized = error.toJSON();
+    const cause = (error as { cause?: unknown }).cause;
+    return cause instanceof Error ? { ...serialized, causeMessage: cause.message } : serialized;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  const wrapped = new InferenceError(`${context}: ${message}`);
+  return { ...wrapped.toJSON(), ...(error instanceof Error && error.stack ? { workerStack: error.stack } : {}) };
+}
+
+registerErrorClasses(
+  YoloError,
+  ImageDecodeError,
+  ModelLoadError,
+  UnsupportedOutputError,
+  InvalidOptionError,
+  BackendUnavailableError,
+  InferenceError,
+  DisposedError,
+  AbortError,
+);

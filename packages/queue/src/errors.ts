@@ -1,4 +1,5 @@
-import { InvalidOptionError, YoloError } from '@yolokit/core';
+import { InvalidOptionError, registerErrorClasses, YoloError } from '@yolokit/core';
+import { ImageFetchError } from './image-fetch-error.js';
 
 // Codes: core's `YoloErrorCode` is a closed union, so these errors use the nearest existing code and carry a
 // precise class name (`error.name`, which survives the trip through Redis) and structured fields.
@@ -85,3 +86,6 @@ export class JobStalledError extends YoloError {
     this.failedReason = failedReason;
   }
 }
+
+// A producer rebuilds errors from Redis as instances of these classes (core's registry).
+registerErrorClasses(ImageTooLargeError, ImageFetchError, QueueConnectionError, JobLostError, JobStalledError);

@@ -6,6 +6,7 @@
  */
 export { ImageTooLargeError, JobLostError, JobStalledError, QueueConnectionError } from './errors.js';
 export { ImageFetchError } from './image-fetch-error.js';
+export { isJobError, type JobError, type JobErrorFields } from './job-failure.js';
 export type { ImageTransport } from './job-payload.js';
 export { DEFAULT_MAX_IMAGE_BYTES, DEFAULT_PREFIX } from './options.js';
 export {

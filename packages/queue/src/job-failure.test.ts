@@ -1,9 +1,9 @@
-import { AbortError, ImageDecodeError, InferenceError, InvalidOptionError, YoloError } from '@yolokit/core';
+import { AbortError, ImageDecodeError, InferenceError, InvalidOptionError, ModelLoadError, YoloError } from '@yolokit/core';
 import { UnrecoverableError } from 'bullmq';
 import { describe, expect, it } from 'vitest';
-import { ImageTooLargeError } from './errors.js';
+import { ImageTooLargeError, JobStalledError } from './errors.js';
 import { ImageFetchError } from './image-fetch-error.js';
-import { fromFailedJob, isTransient, toJobError } from './job-failure.js';
+import { fromFailedJob, isJobError, isTransient, toJobError } from './job-failure.js';
 
 /** What BullMQ stores of a thrown error: its message as failedReason, its stack in the stacktrace list. */
 const stored = (error: Error, attemptsMade = 1) => ({ id: 'job-1', failedReason: error.message, stacktrace: [error.stack as string], attemptsMade });
@@ -34,9 +34,22 @@ describe('job failures across Redis', () => {
   it('the typed error comes back with its class name, code, message and fields, plus the job id and attempts', () => {
     const original = new ImageTooLargeError(9_000, 4_096, "the job's image");
     const rebuilt = fromFailedJob(stored(toJobError(original), 1));
-    expect(YoloError.isInstance(rebuilt)).toBe(true);
+    expect(rebuilt).toBeInstanceOf(ImageTooLargeError);
+    expect(rebuilt).toBeInstanceOf(InvalidOptionError);
+    expect(isJobError(rebuilt)).toBe(true);
     expect(rebuilt).toMatchObject({ name: 'ImageTooLargeError', code: 'INVALID_OPTION', option: 'image', byteLength: 9_000, maxImageBytes: 4_096, jobId: 'job-1', attemptsMade: 1 });
     expect(rebuilt.message).toBe(original.message);
+  });
+
+  it('core and queue classes keep their class: ModelLoadError, ImageFetchError (with status and retryable)', () => {
+    const missing = fromFailedJob(stored(toJobError(new ModelLoadError('MODEL_NOT_FOUND', '/m.onnx', 'no model at /m.onnx')), 1));
+    expect(missing).toBeInstanceOf(ModelLoadError);
+    expect(missing).toMatchObject({ code: 'MODEL_NOT_FOUND', source: '/m.onnx', jobId: 'job-1', attemptsMade: 1 });
+    const fetch = fromFailedJob(stored(toJobError(new ImageFetchError('http://x/a.jpg', 404, 'HTTP 404 for http://x/a.jpg')), 1));
+    expect(fetch).toBeInstanceOf(ImageFetchError);
+    expect(fetch).toBeInstanceOf(ImageDecodeError);
+    expect(fetch).toMatchObject({ code: 'IMAGE_UNREADABLE', source: 'http://x/a.jpg', status: 404, retryable: false });
+    expect(isJobError(new ModelLoadError('MODEL_NOT_FOUND', '/m.onnx', 'x'))).toBe(false);
   });
 
   it('the last attempt decides when attempts failed differently', () => {
@@ -48,11 +61,14 @@ describe('job failures across Redis', () => {
 
   it("BullMQ's own verdict on a job whose workers kept dying is JobStalledError (WORKER_DIED)", () => {
     const rebuilt = fromFailedJob({ id: 'job-3', failedReason: 'job stalled more than allowable limit', stacktrace: [], attemptsMade: 0 });
-    expect(rebuilt).toMatchObject({ name: 'JobStalledError', code: 'WORKER_DIED', jobId: 'job-3' });
+    expect(rebuilt).toBeInstanceOf(JobStalledError);
+    expect(rebuilt).toMatchObject({ name: 'JobStalledError', code: 'WORKER_DIED', jobId: 'job-3', attemptsMade: 0 });
   });
 
   it('a failure without a yolokit error (another client, an old worker) is INFERENCE_FAILED with the reason', () => {
-    expect(fromFailedJob({ id: 'job-4', failedReason: 'something else', stacktrace: ['Error: something else\n    at x'] })).toMatchObject({
+    const rebuilt = fromFailedJob({ id: 'job-4', failedReason: 'something else', stacktrace: ['Error: something else\n    at x'] });
+    expect(rebuilt).toBeInstanceOf(InferenceError);
+    expect(rebuilt).toMatchObject({
       code: 'INFERENCE_FAILED',
       message: 'job job-4 failed: something else',
     });

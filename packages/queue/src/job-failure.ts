@@ -1,10 +1,10 @@
 /**
  * How a typed error crosses Redis. BullMQ stores a failed attempt's `message` (as `failedReason`) and its
  * `stack` (in the job's `stacktrace` list); the worker puts the serialized `YoloError` on the first line of the
- * stack, after a marker, so a producer on another machine rebuilds the same code, message and fields.
- * @internal
+ * stack, after a marker, so a producer on another machine rebuilds the same class (core's error registry), code,
+ * message and fields.
  */
-import { deserializeError, InferenceError, type SerializedYoloError, YoloError, type YoloErrorCode } from '@yolokit/core';
+import { deserializeError, InferenceError, type SerializedYoloError, serializeError, YoloError, type YoloErrorCode } from '@yolokit/core';
 import { UnrecoverableError } from 'bullmq';
 import { JobStalledError } from './errors.js';
 
@@ -29,15 +29,24 @@ export function isTransient(error: unknown): boolean {
   return !PERMANENT.has(error.code);
 }
 
-/** Any thrown value as a serialized `YoloError` (plain errors become `INFERENCE_FAILED`). */
-export function serializeFailure(error: unknown): SerializedYoloError {
-  if (YoloError.isInstance(error)) {
-    const serialized = error.toJSON();
-    const cause = (error as { cause?: unknown }).cause;
-    return cause instanceof Error ? { ...serialized, causeMessage: cause.message } : serialized;
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  return new InferenceError(`the worker failed: ${message}`).toJSON();
+/** What the error of a failed job carries besides its own fields: which job, after how many attempts. */
+export interface JobErrorFields {
+  /** The job's id in the queue (`predict(..., { jobId })`, or the producer's own). */
+  readonly jobId: string;
+  /** Attempts BullMQ counted as failed when the job was dead-lettered. */
+  readonly attemptsMade: number;
+}
+
+/**
+ * The error a queue prediction rejects with when its job failed on a worker: an instance of the class the
+ * worker threw (`instanceof ImageDecodeError`, `ModelLoadError`, ... hold, through core's error registry), with
+ * its code, message and fields, plus {@link JobErrorFields}.
+ */
+export type JobError<E extends YoloError = YoloError> = E & JobErrorFields;
+
+/** Whether `error` is the error of a failed queue job (a {@link JobError}: it carries `jobId` and `attemptsMade`). */
+export function isJobError(error: unknown): error is JobError {
+  return YoloError.isInstance(error) && typeof (error as { jobId?: unknown }).jobId === 'string' && typeof (error as { attemptsMade?: unknown }).attemptsMade === 'number';
 }
 
 /**
@@ -45,7 +54,7 @@ export function serializeFailure(error: unknown): SerializedYoloError {
  * permanent, a plain `Error` (retried with backoff while attempts remain) otherwise.
  */
 export function toJobError(error: unknown): Error {
-  const serialized = serializeFailure(error);
+  const serialized = serializeError(error);
   const message = `${serialized.code}: ${serialized.message}`;
   const thrown = isTransient(error) ? new Error(message) : new UnrecoverableError(message);
   const origin = error instanceof Error && error.stack ? `\n${error.stack}` : '';
@@ -53,13 +62,17 @@ export function toJobError(error: unknown): Error {
   return thrown;
 }
 
-/** The typed error of a dead-lettered job, rebuilt from what BullMQ stored. */
-export function fromFailedJob(job: { id?: string; failedReason?: string; stacktrace?: string[] | null; attemptsMade?: number }): YoloError {
+/**
+ * The typed error of a dead-lettered job, rebuilt from what BullMQ stored.
+ * @internal
+ */
+export function fromFailedJob(job: { id?: string; failedReason?: string; stacktrace?: string[] | null; attemptsMade?: number }): JobError {
   const jobId = String(job.id);
+  const fields: JobErrorFields = { jobId, attemptsMade: job.attemptsMade ?? 0 };
   const reason = job.failedReason ?? 'unknown reason';
   // BullMQ's own verdicts (checked first: an earlier attempt's stack may still carry a worker's error).
   if (/stalled more than allowable limit|started more than allowable limit/.test(reason)) {
-    return Object.assign(new JobStalledError(jobId, reason), { attemptsMade: job.attemptsMade ?? 0 });
+    return Object.assign(new JobStalledError(jobId, reason), fields);
   }
   const traces = job.stacktrace ?? [];
   for (let i = traces.length - 1; i >= 0; i--) {
@@ -68,10 +81,10 @@ export function fromFailedJob(job: { id?: string; failedReason?: string; stacktr
     const line = trace.slice(MARKER.length).split('\n', 1)[0];
     try {
       const error = deserializeError(JSON.parse(line) as SerializedYoloError);
-      return Object.assign(error, { jobId, attemptsMade: job.attemptsMade ?? 0 });
+      return Object.assign(error, fields);
     } catch {
       break;
     }
   }
-  return Object.assign(new InferenceError(`job ${jobId} failed: ${reason}`), { jobId, attemptsMade: job.attemptsMade ?? 0 });
+  return Object.assign(new InferenceError(`job ${jobId} failed: ${reason}`), fields);
 }

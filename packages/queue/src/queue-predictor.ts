@@ -17,7 +17,7 @@ import {
 import { type Job, type JobsOptions, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { JobLostError, QueueConnectionError } from './errors.js';
-import { fromFailedJob } from './job-failure.js';
+import { fromFailedJob, type JobError } from './job-failure.js';
 import {
   type ImageTransport,
   JOB_NAME,
@@ -209,8 +209,8 @@ export interface QueuePredictorStats {
 /** A dead-lettered job, as {@link QueuePredictor.deadLetters} lists it. */
 export interface DeadLetter {
   readonly jobId: string;
-  /** The error that failed it, with its code and fields. */
-  readonly error: YoloError;
+  /** The error that failed it: an instance of the class the worker threw, with its code and fields, `jobId` and `attemptsMade`. */
+  readonly error: JobError;
   readonly attemptsMade: number;
   /** When it failed, ms since the epoch (its worker's clock). */
   readonly failedAt: number | undefined;

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { createPredictor, isModelSpec, LatencyRecorder, type ModelSpec, type Percentiles, type Predictor, type PredictorStats } from '@yolokit/concurrency';
-import { describeValue, InvalidOptionError, type ModelInfo, YoloError, type YoloErrorCode } from '@yolokit/core';
+import { describeValue, InvalidOptionError, type ModelInfo, serializeError, YoloError, type YoloErrorCode } from '@yolokit/core';
 import { type Job, WaitingError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { QueueConnectionError } from './errors.js';
-import { isTransient, serializeFailure, toJobError } from './job-failure.js';
+import { isTransient, toJobError } from './job-failure.js';
 import { fromJobImage, type JobReturn, PAYLOAD_VERSION, parsePayload } from './job-payload.js';
 import {
   booleanOption,
@@ -401,7 +401,7 @@ class RunningQueueWorker implements QueueWorker {
         this.#emit({ type: 'job-returned', jobId: id });
         throw new WaitingError();
       }
-      const serialized = serializeFailure(error);
+      const serialized = serializeError(error);
       const code = YoloError.isInstance(error) ? error.code : 'OTHER';
       this.#failures[code] = (this.#failures[code] ?? 0) + 1;
       const willRetry = isTransient(error) && job.attemptsMade + 1 < (job.opts.attempts ?? 1);
