@@ -27,7 +27,7 @@ describe('createPredictor option validation: one test per message', () => {
     rejects(
       { strategy: 'threads', model: spec, maxThreads: 2 },
       'options.maxThreads',
-      'options.maxThreads is not a predictor option; known options: strategy, model, workers, threadsPerWorker, maxQueue, taskTimeoutMs, retryOnWorkerDeath, offMainThread, transferImages, lock',
+      'options.maxThreads is not a predictor option; known options: strategy, model, workers, threadsPerWorker, allowOversubscribe, maxQueue, taskTimeoutMs, retryOnWorkerDeath, offMainThread, transferImages, lock',
     ));
 
   it('strategy', () =>

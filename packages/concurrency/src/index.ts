@@ -36,4 +36,5 @@ export {
 export type { SchedulerStats } from './scheduler.js';
 export { abortErrorFrom, withoutSignal } from './signal-options.js';
 export { StatefulDemoModel } from './stateful-demo-model.js';
+export { checkThreadBudget, THREADS_PER_CORE_LIMIT, type ThreadBudgetNames } from './thread-budget.js';
 export type { WireOptions } from './wire.js';

@@ -8,6 +8,7 @@ import { InThreadExecutor, type PredictTarget } from './in-thread-executor.js';
 import { isModelSpec, loadModelFromSpec, type ModelSpec, threadsOfSpec, validateModelSpec, withThreads } from './model-spec.js';
 import { ProcessExecutor } from './process-executor.js';
 import { Scheduler, type SchedulerStats } from './scheduler.js';
+import { checkThreadBudget } from './thread-budget.js';
 import { ThreadExecutor } from './thread-executor.js';
 
 /**
@@ -51,6 +52,13 @@ export interface PredictorOptions {
    * workers × threadsPerWorker ≤ cores; one-instance strategies: `cores`
    */
   readonly threadsPerWorker?: number;
+  /**
+   * Allow more than 4 runtime threads per core (`THREADS_PER_CORE_LIMIT`): without it, `workers ×
+   * threadsPerWorker` above 4 × cores is an `InvalidOptionError` (code `INVALID_OPTION`) naming the limit, so that
+   * a typo such as `workers: 10000` fails at once instead of starting ten thousand models.
+   * @defaultValue false
+   */
+  readonly allowOversubscribe?: boolean;
   /**
    * Most tasks that may wait for a worker; one more rejects at once with `QueueFullError` (code `QUEUE_FULL`).
    * `0` means no waiting at all.
@@ -164,6 +172,7 @@ const KNOWN_OPTIONS = new Set([
   'model',
   'workers',
   'threadsPerWorker',
+  'allowOversubscribe',
   'maxQueue',
   'taskTimeoutMs',
   'retryOnWorkerDeath',
@@ -276,6 +285,7 @@ export function resolvePredictorOptions(options: unknown, cores = availableParal
     workers = 1;
     threadsPerWorker = (o.threadsPerWorker as number | undefined) ?? cores;
   }
+  if (!booleanOption(o, 'allowOversubscribe', false)) checkThreadBudget(workers, threadsPerWorker, cores);
   return {
     strategy: s,
     spec,
