@@ -1,14 +1,14 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { YoloError } from '@yolokit/core';
+import { readRegularFile, YoloError } from '@yolokit/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FileReader, readModelSource } from './model-source.js';
 
-const nodeReadFile: FileReader = (path, signal) => readFile(path, { signal });
+const nodeReadFile: FileReader = readRegularFile;
 
 async function failure(promise: Promise<unknown>): Promise<YoloError & { source?: string; option?: string }> {
   try {
@@ -143,7 +143,7 @@ describe('readModelSource', () => {
     const before = await failure(readModelSource(modelPath, { readFile: nodeReadFile, signal: AbortSignal.abort() }));
     expect(before.code).toBe('ABORTED');
     const controller = new AbortController();
-    const slow: FileReader = (_path, signal) =>
+    const slow: FileReader = (_path, { signal }) =>
       new Promise((_resolve, reject) => signal?.addEventListener('abort', () => reject(Object.assign(new Error('aborted'), { name: 'AbortError' }))));
     const pending = readModelSource(modelPath, { readFile: slow, signal: controller.signal });
     controller.abort(new Error('user gave up'));

@@ -1,6 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { isMainThread } from 'node:worker_threads';
-import { BACKEND_CONTRACT_VERSION, type Backend, BackendUnavailableError, type LoadOptions, type ModelSource } from '@yolokit/core';
+import { BACKEND_CONTRACT_VERSION, type Backend, BackendUnavailableError, type LoadOptions, type ModelSource, readRegularFile } from '@yolokit/core';
 import * as ort from 'onnxruntime-node';
 import { type OnnxRuntimeBinding, type OnnxSession, loadOnnxSession } from './onnx-session.js';
 import { applyTelemetryChoice, warnUnlessSwitchReachesRuntime } from './onnx-telemetry.js';
@@ -123,7 +122,8 @@ export function onnx(options?: OnnxNodeBackendOptions): Backend {
     createTensor: (data, dims) => new ort.Tensor('float32', data, dims),
     describeRuntime: () => `onnxruntime-node ${runtimeVersion()} (${names.join(', ')})`,
     classifyCreateError: (error) => classifyProviderFailure(error, names),
-    readFile: (path, signal) => readFile(path, { signal }),
+    // Regular files only, at most LoadOptions.maxBytes: a FIFO or /dev/zero is refused, not read.
+    readFile: readRegularFile,
   };
 
   return {

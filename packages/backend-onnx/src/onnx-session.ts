@@ -7,6 +7,7 @@ import {
   type LoadOptions,
   type ModelSource,
   ModelLoadError,
+  resolveLoadOptions,
   type TensorInfo,
   YoloError,
 } from '@yolokit/core';
@@ -36,8 +37,8 @@ export interface OnnxRuntimeBinding {
  * creates the session from the same bytes and wraps it in an {@link OnnxSession}.
  */
 export async function loadOnnxSession(source: ModelSource, options: LoadOptions | undefined, binding: OnnxRuntimeBinding): Promise<OnnxSession> {
-  const signal = options?.signal;
-  const model = await readModelSource(source, { signal, readFile: binding.readFile });
+  const { signal, maxBytes, timeoutMs } = resolveLoadOptions(options);
+  const model = await readModelSource(source, { signal, maxBytes, timeoutMs, readFile: binding.readFile });
   let metadata: Record<string, string>;
   try {
     metadata = readOnnxMetadata(model.bytes);

@@ -1,4 +1,4 @@
-import { BACKEND_CONTRACT_VERSION, type Backend, BackendUnavailableError, describeValue, hasWebgpuAdapter, InvalidOptionError, type LoadOptions, type ModelSource } from '@yolokit/core';
+import { BACKEND_CONTRACT_VERSION, type Backend, BackendUnavailableError, describeValue, hasWebgpuAdapter, InvalidOptionError, type LoadOptions, type ModelSource, readRegularFile } from '@yolokit/core';
 import * as ort from 'onnxruntime-web';
 import type { FileReader } from './model-source.js';
 import { type OnnxRuntimeBinding, type OnnxSession, loadOnnxSession } from './onnx-session.js';
@@ -222,12 +222,7 @@ function unavailable(name: string, available: readonly string[], detail?: string
 }
 
 /**
- * `fs.readFile`, imported only when a path is loaded in Node. The specifier is a variable so that no bundler
- * targeting browsers tries to resolve it (esbuild fails on a literal `node:` import; webpack and Vite are told
- * to leave it alone by the comments).
+ * core's `readRegularFile` (regular files only, at most `maxBytes`), used only when a path is loaded in Node;
+ * it imports `node:fs` itself on first use, so this entry still bundles for browsers.
  */
-const nodeFs = 'node:fs/promises';
-const readNodeFile: FileReader = async (path, signal) => {
-  const fs = (await import(/* webpackIgnore: true */ /* @vite-ignore */ nodeFs)) as typeof import('node:fs/promises');
-  return fs.readFile(path, { signal });
-};
+const readNodeFile: FileReader = (path, options) => readRegularFile(path, options);

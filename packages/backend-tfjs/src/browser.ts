@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-import type { ModelSource } from '@yolokit/core';
+import type { ModelSource, ResolvedLoadOptions } from '@yolokit/core';
 import { bytesNotSupported, type ModelLocation, locateUrl } from './model-location.js';
 import type { TfjsBackendOptions } from './options.js';
 import type { Platform } from './runtimes.js';
@@ -22,10 +22,10 @@ const browserPlatform: Platform = {
 };
 
 /** Browsers: a model is a URL, absolute or relative to the page. */
-function locateBrowserModel(source: ModelSource, requestInit: RequestInit | undefined): Promise<ModelLocation> {
+function locateBrowserModel(source: ModelSource, requestInit: RequestInit | undefined, limits: ResolvedLoadOptions): Promise<ModelLocation> {
   if (source instanceof Uint8Array || source instanceof ArrayBuffer) throw bytesNotSupported(source);
   const base = (globalThis as { location?: { href?: string } }).location?.href;
-  return locateUrl(new URL(String(source instanceof URL ? source.href : source), base), requestInit);
+  return locateUrl(new URL(String(source instanceof URL ? source.href : source), base), requestInit, limits);
 }
 
 /**
@@ -44,5 +44,5 @@ function locateBrowserModel(source: ModelSource, requestInit: RequestInit | unde
  * ```
  */
 export function tfjs(options?: TfjsBackendOptions): TfjsBackend {
-  return createTfjsBackend(options, browserPlatform, async (source, requestInit) => locateBrowserModel(source, requestInit));
+  return createTfjsBackend(options, browserPlatform, async (source, requestInit, limits) => locateBrowserModel(source, requestInit, limits));
 }

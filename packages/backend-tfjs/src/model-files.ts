@@ -1,7 +1,7 @@
 import type { io } from '@tensorflow/tfjs-core';
-import { ModelLoadError } from '@yolokit/core';
+import { ModelLoadError, ReadLimitError, YoloError } from '@yolokit/core';
 import { parse as parseYaml } from 'yaml';
-import { FileMissingError, type ModelLocation } from './model-location.js';
+import { FileMissingError, type ModelLocation, readLimitRefusal } from './model-location.js';
 
 /** A graph model's files, read and checked, ready for `GraphModel.loadSync`. */
 export interface ModelFiles {
@@ -37,6 +37,7 @@ export async function readModelFiles(location: ModelLocation): Promise<ModelFile
   try {
     jsonText = new TextDecoder().decode(await location.readModelJson());
   } catch (error) {
+    passLimitsThrough(error, where, 'model.json');
     if (error instanceof FileMissingError) {
       throw new ModelLoadError(
         'MODEL_INVALID',
@@ -81,6 +82,7 @@ export async function readModelFiles(location: ModelLocation): Promise<ModelFile
       try {
         bytes = await location.read(path);
       } catch (error) {
+        passLimitsThrough(error, where, `weight shard ${path}`);
         const what = error instanceof FileMissingError ? 'is missing' : `cannot be read (${(error as Error).message})`;
         throw invalid(`weight shard ${path}, listed in model.json, ${what}`, error);
       }
@@ -119,6 +121,7 @@ async function readMetadata(location: ModelLocation, where: string): Promise<Rec
   try {
     text = new TextDecoder().decode(await location.read('metadata.yaml'));
   } catch (error) {
+    passLimitsThrough(error, where, 'metadata.yaml');
     if (error instanceof FileMissingError) return {};
     throw new ModelLoadError('MODEL_INVALID', where, `metadata.yaml beside ${where} cannot be read: ${(error as Error).message}`, { cause: error });
   }
@@ -133,6 +136,12 @@ async function readMetadata(location: ModelLocation, where: string): Promise<Rec
     throw new ModelLoadError('MODEL_INVALID', where, `metadata.yaml beside ${where} must be a YAML mapping (key: value lines), got ${typeof parsed}`);
   }
   return parsed as Record<string, unknown>;
+}
+
+/** A read stopped by a limit or aborted says so with its own error, not as a damaged export. */
+function passLimitsThrough(error: unknown, where: string, file: string): void {
+  if (error instanceof ReadLimitError) throw readLimitRefusal(error, where, file);
+  if (YoloError.isInstance(error)) throw error;
 }
 
 /** Bytes the weight specs occupy, or `undefined` when it cannot be known (string tensors). */

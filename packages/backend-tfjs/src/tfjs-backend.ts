@@ -6,7 +6,9 @@ import {
   type LoadOptions,
   ModelLoadError,
   type ModelSource,
+  modelInputSize,
   parseUltralyticsMetadata,
+  resolveLoadOptions,
   throwIfAborted,
   YoloError,
 } from '@yolokit/core';
@@ -71,11 +73,12 @@ export function createTfjsBackend(options: TfjsBackendOptions | undefined, platf
     options: resolved,
     selectRuntime: select,
     async load(source: ModelSource, loadOptions: LoadOptions = {}): Promise<TfjsSession> {
-      const { signal } = loadOptions;
+      const limits = resolveLoadOptions(loadOptions);
+      const { signal } = limits;
       throwIfAborted(signal);
       const runtime = await select();
       throwIfAborted(signal);
-      const files = await readModelFiles(await locate(source, resolved.requestInit));
+      const files = await readModelFiles(await locate(source, resolved.requestInit, limits));
       throwIfAborted(signal);
 
       if (tf.getBackend() !== runtime.tfBackend) await tf.setBackend(runtime.tfBackend);
@@ -108,8 +111,16 @@ export function createTfjsBackend(options: TfjsBackendOptions | undefined, platf
         model.dispose();
         throw new ModelLoadError('MODEL_INVALID', where, `${where} has no usable image input: ${(error as Error).message}`, { cause: error });
       }
+      const imgsz = parseUltralyticsMetadata(files.metadata).imgsz;
       try {
-        if (resolved.warmup) await session.warmup(parseUltralyticsMetadata(files.metadata).imgsz);
+        // Before the warm-up allocates an input of that size (core checks the same when the model is created).
+        modelInputSize(session.inputs[0], session.layout, imgsz, where);
+      } catch (error) {
+        await session.dispose();
+        throw error;
+      }
+      try {
+        if (resolved.warmup) await session.warmup(imgsz);
         throwIfAborted(signal);
       } catch (error) {
         await session.dispose();

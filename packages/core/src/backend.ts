@@ -4,6 +4,7 @@
  *
  * @packageDocumentation
  */
+import { MAX_TIMER_MS, positiveIntegerOption } from './integer-option.js';
 
 /** Version of the Backend contract. A backend declares the version it implements. */
 export const BACKEND_CONTRACT_VERSION = 1 as const;
@@ -26,10 +27,57 @@ export interface Float32Tensor {
   readonly dims: readonly number[];
 }
 
+/**
+ * Default {@link LoadOptions.maxBytes}: 2 GiB − 1 byte, protobuf's limit on one message and so on one ONNX
+ * file (the largest model onnxruntime loads from bytes); the largest YOLO export (yolo11x) is about 220 MB.
+ */
+export const DEFAULT_MAX_MODEL_BYTES = 2 ** 31 - 1;
+
+/** Default {@link LoadOptions.timeoutMs}: 5 minutes, a 220 MB model at under 1 MB/s. */
+export const DEFAULT_MODEL_TIMEOUT_MS = 300_000;
+
 /** Options every backend accepts when loading. */
 export interface LoadOptions {
   /** Cancels a load in progress where the runtime allows it. */
   readonly signal?: AbortSignal;
+  /**
+   * Most bytes a model may have: a file larger than this (or a download that declares or delivers more) is
+   * refused with a `ModelLoadError` `MODEL_INVALID` that gives the size, before it is read into memory. For a
+   * model of several files (TF.js) it bounds their sum. Paths and `file:` URLs must name regular files: a FIFO
+   * or a device (`/dev/zero`) is refused without being read.
+   *
+   * @defaultValue {@link DEFAULT_MAX_MODEL_BYTES} (2 GiB − 1 byte)
+   */
+  readonly maxBytes?: number;
+  /**
+   * Milliseconds a model download from an http(s) URL may take, answer and body (each file of a TF.js model
+   * in turn): past it the download is stopped and loading fails with a `ModelLoadError` `MODEL_NOT_FOUND`
+   * that says it timed out. Files on disk and bytes are not timed.
+   *
+   * @defaultValue {@link DEFAULT_MODEL_TIMEOUT_MS} (300 000, 5 minutes)
+   */
+  readonly timeoutMs?: number;
+}
+
+/** {@link LoadOptions} validated, defaults applied. */
+export interface ResolvedLoadOptions {
+  readonly signal: AbortSignal | undefined;
+  readonly maxBytes: number;
+  readonly timeoutMs: number;
+}
+
+/**
+ * Validates a backend's {@link LoadOptions} and applies the defaults; every backend of yolokit calls it at
+ * the start of `load`, so the limits mean the same in each.
+ *
+ * @throws `InvalidOptionError` naming the option (`options.maxBytes`, `options.timeoutMs`).
+ */
+export function resolveLoadOptions(options: LoadOptions | undefined): ResolvedLoadOptions {
+  return {
+    signal: options?.signal,
+    maxBytes: positiveIntegerOption(options?.maxBytes, 'options.maxBytes', Number.MAX_SAFE_INTEGER) ?? DEFAULT_MAX_MODEL_BYTES,
+    timeoutMs: positiveIntegerOption(options?.timeoutMs, 'options.timeoutMs', MAX_TIMER_MS) ?? DEFAULT_MODEL_TIMEOUT_MS,
+  };
 }
 
 /**

@@ -1,11 +1,15 @@
+import { type FetchedBytes, fetchWithLimits, ReadLimitError } from './bounded-read.js';
 import { ImageDecodeError, throwIfAborted, YoloError } from './errors.js';
 import {
+  checkImageBytes,
   checkImageSize,
+  DEFAULT_MAX_IMAGE_BYTES,
   describeImage,
   type ImageDecoder,
   type ImageInput,
   isRawImage,
   type LetterboxedImage,
+  type DecodeImageOptions,
   type RawImage,
   validateRawImage,
 } from './image-input.js';
@@ -20,17 +24,18 @@ export class CanvasImageDecoder implements ImageDecoder {
   async letterbox(
     image: ImageInput | ImageData,
     target: { width: number; height: number },
-    options: { signal?: AbortSignal } = {},
+    options: DecodeImageOptions = {},
   ): Promise<LetterboxedImage> {
     const where = describeImage(image as ImageInput);
-    const raw = await this.decode(image, where, options.signal);
+    const raw = await this.decode(image, where, options.signal, options.maxBytes);
     throwIfAborted(options.signal);
     checkImageSize(where, raw.width, raw.height);
     return letterboxPixels(raw, target.width, target.height);
   }
 
-  /** Decodes any supported input to raw RGBA/RGB pixels. */
-  async decode(image: ImageInput | ImageData, where: string, signal?: AbortSignal): Promise<RawImage> {
+  /** Decodes any supported input to raw RGBA/RGB pixels; `maxBytes` bounds downloads, bytes and raw pixels. */
+  async decode(image: ImageInput | ImageData, where: string, signal?: AbortSignal, maxBytes = DEFAULT_MAX_IMAGE_BYTES): Promise<RawImage> {
+    if (!(typeof ImageData !== 'undefined' && image instanceof ImageData)) checkImageBytes(image as ImageInput, maxBytes);
     if (isRawImage(image)) {
       validateRawImage(image);
       return image;
@@ -40,14 +45,16 @@ export class CanvasImageDecoder implements ImageDecoder {
     }
     let blob: Blob;
     if (typeof image === 'string' || image instanceof URL) {
-      let response: Response;
+      let fetched: FetchedBytes;
       try {
-        response = await fetch(image, { signal });
+        // The byte limit is enforced while the body streams in, not after it is buffered.
+        fetched = await fetchWithLimits(image, { maxBytes, signal });
       } catch (error) {
-        throw new ImageDecodeError(where, `cannot fetch image ${where}: ${(error as Error).message}`, { cause: error });
+        const hint = error instanceof ReadLimitError ? "; raise createModel's maxImageBytes if it is a real image" : '';
+        throw new ImageDecodeError(where, `cannot fetch image ${where}: ${(error as Error).message}${hint}`, { cause: error });
       }
-      if (!response.ok) throw new ImageDecodeError(where, `cannot fetch image ${where}: HTTP ${response.status}`);
-      blob = await response.blob();
+      if (!fetched.ok) throw new ImageDecodeError(where, `cannot fetch image ${where}: HTTP ${fetched.status}`);
+      blob = new Blob([fetched.bytes as BlobPart]);
     } else if (image instanceof Uint8Array || image instanceof ArrayBuffer) {
       if (image.byteLength === 0) throw new ImageDecodeError(where, `image ${where} is empty (0 bytes)`);
       blob = new Blob([image as BlobPart]);

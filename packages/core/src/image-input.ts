@@ -1,3 +1,5 @@
+import { formatBytes } from './bounded-read.js';
+import { describeValue } from './describe-value.js';
 import { ImageDecodeError } from './errors.js';
 import type { LetterboxGeometry } from './letterbox.js';
 
@@ -27,12 +29,29 @@ export interface LetterboxedImage {
  * in its own.
  */
 export interface ImageDecoder {
-  letterbox(
-    image: ImageInput,
-    target: { width: number; height: number },
-    options?: { signal?: AbortSignal },
-  ): Promise<LetterboxedImage>;
+  letterbox(image: ImageInput, target: { width: number; height: number }, options?: DecodeImageOptions): Promise<LetterboxedImage>;
 }
+
+/** Options of {@link ImageDecoder.letterbox}. */
+export interface DecodeImageOptions {
+  readonly signal?: AbortSignal;
+  /**
+   * Most bytes to read for an image the decoder reads itself (a path, a `file:` URL, a URL it fetches); a
+   * model passes its `maxImageBytes`. Bytes and raw pixels handed over by value are checked by the model
+   * before they reach the decoder ({@link checkImageBytes}).
+   *
+   * @defaultValue {@link DEFAULT_MAX_IMAGE_BYTES}
+   */
+  readonly maxBytes?: number;
+}
+
+/**
+ * Default byte limit of an image (`createModel`'s `maxImageBytes`): 256 MiB, as many bytes as the raw RGBA
+ * pixels of a 64-megapixel frame (8000 × 8000 × 4), and some ten times the largest JPEG of a 100-megapixel
+ * camera. Encoded files, downloads, bytes and raw pixels are all held to it, so it bounds what one image
+ * can make a process hold before decoding.
+ */
+export const DEFAULT_MAX_IMAGE_BYTES = 256 * 1024 * 1024;
 
 export function isRawImage(value: unknown): value is RawImage {
   return (
@@ -51,7 +70,8 @@ export function describeImage(image: ImageInput): string {
   if (image instanceof URL) return image.href;
   if (image instanceof ArrayBuffer) return `<ArrayBuffer ${image.byteLength} bytes>`;
   if (image instanceof Uint8Array) return `<${image.constructor.name} ${image.byteLength} bytes>`;
-  if (isRawImage(image)) return `<raw ${image.width}x${image.height}x${image.channels}>`;
+  // describeValue: a width given as the string "640" reads `"640"`, not as the number it is not.
+  if (isRawImage(image)) return `<raw ${describeValue(image.width)}x${describeValue(image.height)}x${describeValue(image.channels)}>`;
   return `<${typeof image}>`;
 }
 
@@ -60,10 +80,16 @@ export function validateRawImage(image: RawImage): void {
   const { width, height, channels, data } = image;
   const where = describeImage(image);
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
-    throw new ImageDecodeError(where, `raw image width and height must be positive integers, got ${width}x${height}`);
+    throw new ImageDecodeError(
+      where,
+      `raw image width and height must be positive integers (numbers), got width ${describeValue(width)} and height ${describeValue(height)}`,
+    );
   }
   if (channels !== 3 && channels !== 4) {
-    throw new ImageDecodeError(where, `raw image channels must be 3 (RGB) or 4 (RGBA), got ${channels}`);
+    throw new ImageDecodeError(where, `raw image channels must be 3 (RGB) or 4 (RGBA), got ${describeValue(channels)}`);
+  }
+  if (!(data instanceof Uint8Array || data instanceof Uint8ClampedArray)) {
+    throw new ImageDecodeError(where, `raw image data must be a Uint8Array or Uint8ClampedArray, got ${describeValue(data)}`);
   }
   if (data.length !== width * height * channels) {
     throw new ImageDecodeError(
@@ -82,6 +108,27 @@ export function checkImageSize(where: string, width: number, height: number): vo
       where,
       `image ${where} is ${width}x${height} pixels; yolokit needs at least ${MIN_IMAGE_SIDE}x${MIN_IMAGE_SIDE} (nothing can be detected in less)`,
       { code: 'IMAGE_TOO_SMALL' },
+    );
+  }
+}
+
+/**
+ * Refuses an image handed over by value (encoded bytes or raw pixels) larger than `maxBytes`, with an
+ * `ImageDecodeError` (`IMAGE_UNREADABLE`) that gives its size. Paths and URLs are bounded by the decoder that
+ * reads them ({@link DecodeImageOptions.maxBytes}).
+ */
+export function checkImageBytes(image: ImageInput, maxBytes: number): void {
+  let size: number | undefined;
+  if (image instanceof Uint8Array || image instanceof ArrayBuffer) size = image.byteLength;
+  else if (isRawImage(image)) {
+    validateRawImage(image);
+    size = image.data.byteLength;
+  }
+  if (size !== undefined && size > maxBytes) {
+    const where = describeImage(image);
+    throw new ImageDecodeError(
+      where,
+      `image ${where} is ${formatBytes(size)}, more than the limit of ${formatBytes(maxBytes)}; raise createModel's maxImageBytes if it is a real image`,
     );
   }
 }

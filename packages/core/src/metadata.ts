@@ -1,4 +1,5 @@
 import { InvalidOptionError } from './errors.js';
+import { MAX_INPUT_SIDE } from './model-input-size.js';
 
 /** Ultralytics' facts about a model, read from the model itself. */
 export interface ModelMetadata {
@@ -107,8 +108,8 @@ function toBoolean(value: unknown): boolean | undefined {
 export function normaliseImgsz(value: number | readonly [number, number], option = 'options.imgsz'): [number, number] {
   const pair: [number, number] = typeof value === 'number' ? [value, value] : [value[0], value[1]];
   for (const side of pair) {
-    if (!Number.isInteger(side) || side < 32 || side > 8192) {
-      throw new InvalidOptionError(option, `${option} must be an integer from 32 to 8192 (or a [height, width] pair of them), got ${JSON.stringify(value)}`);
+    if (!Number.isInteger(side) || side < 32 || side > MAX_INPUT_SIDE) {
+      throw new InvalidOptionError(option, `${option} must be an integer from 32 to ${MAX_INPUT_SIDE} (or a [height, width] pair of them), got ${JSON.stringify(value)}`);
     }
   }
   return pair;

@@ -1,10 +1,12 @@
-import type { Backend, BackendSession, Float32Tensor, ModelSource, TensorInfo, TensorLayout } from './backend.js';
+import { type Backend, type BackendSession, DEFAULT_MAX_MODEL_BYTES, DEFAULT_MODEL_TIMEOUT_MS, type Float32Tensor, type ModelSource, type TensorInfo, type TensorLayout } from './backend.js';
 import { decodeOutput } from './decode.js';
 import { DisposedError, InferenceError, InvalidOptionError, ModelLoadError, throwIfAborted, YoloError } from './errors.js';
-import type { ImageDecoder, ImageInput } from './image-input.js';
+import { checkImageBytes, DEFAULT_MAX_IMAGE_BYTES, type ImageDecoder, type ImageInput } from './image-input.js';
+import { MAX_TIMER_MS, positiveIntegerOption } from './integer-option.js';
 import { unletterboxBox } from './letterbox.js';
 import { type ModelMetadata, parseUltralyticsMetadata } from './metadata.js';
 import { skeletonFor } from './keypoints.js';
+import { modelInputSize } from './model-input-size.js';
 import { nonMaxSuppression, topK } from './nms.js';
 import type { OutputFormat } from './output-format.js';
 import { type PredictOptions, type ResolvedPredictOptions, resolvePredictOptions } from './predict-options.js';
@@ -38,6 +40,28 @@ export interface CreateModelOptions {
   readonly names?: Readonly<Record<number, string>>;
   /** Cancels loading. */
   readonly signal?: AbortSignal;
+  /**
+   * Most bytes of one image: an image file (a path or `file:` URL), a download, encoded bytes or raw pixels
+   * larger than this is refused with an `ImageDecodeError` (`IMAGE_UNREADABLE`) that gives its size, before it
+   * is read or decoded. Paths must name regular files (a FIFO or a device such as `/dev/zero` is refused
+   * without being read).
+   *
+   * @defaultValue {@link DEFAULT_MAX_IMAGE_BYTES} (256 MiB)
+   */
+  readonly maxImageBytes?: number;
+  /**
+   * Most bytes of the model, passed to the backend as `LoadOptions.maxBytes`: a larger model file or
+   * download is refused with a `ModelLoadError` (`MODEL_INVALID`) that gives its size.
+   *
+   * @defaultValue {@link DEFAULT_MAX_MODEL_BYTES} (2 GiB − 1 byte, the largest ONNX file)
+   */
+  readonly maxModelBytes?: number;
+  /**
+   * Milliseconds a model download (an http(s) URL) may take, passed to the backend as `LoadOptions.timeoutMs`.
+   *
+   * @defaultValue {@link DEFAULT_MODEL_TIMEOUT_MS} (300 000, 5 minutes)
+   */
+  readonly modelTimeoutMs?: number;
 }
 
 /** What a loaded model is, for reports and decisions. */
@@ -83,21 +107,39 @@ export async function loadModel(options: CreateModelOptions, fallbackDecoder: ()
     throw new InvalidOptionError('options.normalizedBoxes', `options.normalizedBoxes must be true, false or 'auto', got ${String(normalizedBoxes)}`);
   }
   const defaults = resolvePredictOptions(options.defaults as PredictOptions | undefined, {}, 'options.defaults');
+  const maxImageBytes = positiveIntegerOption(options.maxImageBytes, 'options.maxImageBytes', Number.MAX_SAFE_INTEGER) ?? DEFAULT_MAX_IMAGE_BYTES;
+  const maxBytes = positiveIntegerOption(options.maxModelBytes, 'options.maxModelBytes', Number.MAX_SAFE_INTEGER) ?? DEFAULT_MAX_MODEL_BYTES;
+  const timeoutMs = positiveIntegerOption(options.modelTimeoutMs, 'options.modelTimeoutMs', MAX_TIMER_MS) ?? DEFAULT_MODEL_TIMEOUT_MS;
   let session: BackendSession;
   try {
-    session = await backend.load(model, { signal: options.signal });
+    session = await backend.load(model, { signal: options.signal, maxBytes, timeoutMs });
   } catch (error) {
     if (YoloError.isInstance(error)) throw error;
     throw new ModelLoadError('MODEL_INVALID', String(model), `backend ${backend.name} could not load the model: ${(error as Error).message}`, {
       cause: error,
     });
   }
-  return new YoloModel(session, backend.name, {
-    defaults,
-    imageDecoder: options.imageDecoder ?? fallbackDecoder(),
-    normalizedBoxes,
-    names: options.names,
-  });
+  try {
+    return new YoloModel(session, backend.name, {
+      defaults,
+      imageDecoder: options.imageDecoder ?? fallbackDecoder(),
+      normalizedBoxes,
+      names: options.names,
+      maxImageBytes,
+      source: describeModelSource(model),
+    });
+  } catch (error) {
+    // A model refused after loading (an input too large to feed) frees its session.
+    await session.dispose().catch(() => undefined);
+    throw error;
+  }
+}
+
+function describeModelSource(model: ModelSource): string {
+  if (typeof model === 'string') return model;
+  if (model instanceof URL) return model.href;
+  if (ArrayBuffer.isView(model) || model instanceof ArrayBuffer) return `<${model.constructor.name} ${model.byteLength} bytes>`;
+  return String(model);
 }
 
 /**
@@ -112,6 +154,7 @@ export class YoloModel {
   readonly #decoder: ImageDecoder;
   readonly #normalizedBoxes: boolean | 'auto';
   readonly #names: Readonly<Record<number, string>>;
+  readonly #maxImageBytes: number;
   /**
    * Input buffers of finished runs, written again by later predictions: the first writes to a fresh 4.9 MB
    * buffer (640×640) page-fault, which cost about as much as the conversion itself (bench/README.md). The
@@ -131,12 +174,16 @@ export class YoloModel {
       imageDecoder: ImageDecoder;
       normalizedBoxes: boolean | 'auto';
       names?: Readonly<Record<number, string>>;
+      /** @defaultValue {@link DEFAULT_MAX_IMAGE_BYTES} */
+      maxImageBytes?: number;
+      /** The model's path, URL or size, for messages. */
+      source?: string;
     },
   ) {
     this.session = session;
     const parsed = parseUltralyticsMetadata(session.metadata);
     const metadata = config.names ? { ...parsed, names: config.names, classCount: Object.keys(config.names).length } : parsed;
-    const { size, dynamic } = inputSize(session.inputs[0], session.layout, metadata.imgsz);
+    const { size, dynamic } = modelInputSize(session.inputs[0], session.layout, metadata.imgsz, config.source ?? `of ${backendName}`);
     // The task as the declared output shapes confirm it; a layout that cannot be decoded is reported by
     // predict() with the shapes the run produced (declared shapes may be partly dynamic).
     const declared = session.outputs.map((o) => o.shape);
@@ -163,6 +210,7 @@ export class YoloModel {
     this.#decoder = config.imageDecoder;
     this.#normalizedBoxes = config.normalizedBoxes;
     this.#names = metadata.names;
+    this.#maxImageBytes = config.maxImageBytes ?? DEFAULT_MAX_IMAGE_BYTES;
   }
 
   /** Class names by id. */
@@ -179,7 +227,9 @@ export class YoloModel {
     const [height, width] = this.#inputSizeFor(resolved);
 
     const t0 = performance.now();
-    const { pixels, geometry } = await this.#decoder.letterbox(image, { width, height }, { signal });
+    // Bytes and raw pixels by value are checked here, whatever the decoder; paths by the decoder that reads them.
+    checkImageBytes(image, this.#maxImageBytes);
+    const { pixels, geometry } = await this.#decoder.letterbox(image, { width, height }, { signal, maxBytes: this.#maxImageBytes });
     const input = pixelsToTensor(pixels, width, height, this.session.layout, this.#spareInputs.pop());
     let outputs: Float32Tensor[];
     let t1: number;
@@ -291,15 +341,4 @@ export class YoloModel {
     if (!outputs || outputs.length === 0) throw new InferenceError(`${this.info.runtime} returned no output`);
     return outputs;
   }
-}
-
-function inputSize(
-  input: TensorInfo | undefined,
-  layout: TensorLayout,
-  imgsz: readonly [number, number] | undefined,
-): { size: readonly [number, number]; dynamic: boolean } {
-  const shape = input?.shape ?? [];
-  const [h, w] = layout === 'NCHW' ? [shape[2], shape[3]] : [shape[1], shape[2]];
-  if (h > 0 && w > 0) return { size: [h, w], dynamic: false };
-  return { size: imgsz ?? [640, 640], dynamic: true };
 }

@@ -1,5 +1,6 @@
 import { InvalidOptionError } from './errors.js';
 import { describeValue } from './describe-value.js';
+import { MAX_INPUT_SIDE } from './model-input-size.js';
 
 /** Options of one prediction. Every call takes its own; nothing is stored on the model. */
 export interface PredictOptions {
@@ -103,14 +104,14 @@ export function resolvePredictOptions(
       (typeof imgsz === 'number' && validSide(imgsz)) ||
       (Array.isArray(imgsz) && imgsz.length === 2 && imgsz.every(validSide));
     if (!ok) {
-      throw new InvalidOptionError(`${prefix}.imgsz`, `${prefix}.imgsz must be an integer from 32 to 8192 or a [height, width] pair of them, got ${describeValue(imgsz)}`);
+      throw new InvalidOptionError(`${prefix}.imgsz`, `${prefix}.imgsz must be an integer from 32 to ${MAX_INPUT_SIDE} or a [height, width] pair of them, got ${describeValue(imgsz)}`);
     }
   }
   return { conf, iou, maxDet, classes, agnostic, imgsz, retinaMasks };
 }
 
 function validSide(value: unknown): boolean {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 32 && value <= 8192;
+  return typeof value === 'number' && Number.isInteger(value) && value >= 32 && value <= MAX_INPUT_SIDE;
 }
 
 function unitInterval(value: unknown, name: string): void {

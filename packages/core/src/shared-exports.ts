@@ -4,6 +4,17 @@ export * from './backend.js';
 export * from './metadata.js';
 export * from './letterbox.js';
 export * from './image-input.js';
+export {
+  ReadLimitError,
+  type ReadLimitReason,
+  readRegularFile,
+  type ReadRegularFileOptions,
+  fetchWithLimits,
+  type FetchLimits,
+  type FetchedBytes,
+  formatBytes,
+} from './bounded-read.js';
+export { MAX_INPUT_SIDE, modelInputSize } from './model-input-size.js';
 export { letterboxPixels, placeInLetterbox } from './letterbox-pixels.js';
 export { CanvasImageDecoder } from './canvas-image-decoder.js';
 export { pixelsToTensor } from './tensor.js';

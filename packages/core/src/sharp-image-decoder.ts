@@ -1,13 +1,16 @@
-import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { ReadLimitError, readRegularFile } from './bounded-read.js';
 import { ImageDecodeError, throwIfAborted, YoloError } from './errors.js';
 import {
+  checkImageBytes,
   checkImageSize,
+  DEFAULT_MAX_IMAGE_BYTES,
   describeImage,
   type ImageDecoder,
   type ImageInput,
   isRawImage,
   type LetterboxedImage,
+  type DecodeImageOptions,
   validateRawImage,
 } from './image-input.js';
 import { letterboxGeometry } from './letterbox.js';
@@ -40,11 +43,11 @@ export class SharpImageDecoder implements ImageDecoder {
   async letterbox(
     image: ImageInput,
     target: { width: number; height: number },
-    options: { signal?: AbortSignal } = {},
+    options: DecodeImageOptions = {},
   ): Promise<LetterboxedImage> {
     const where = describeImage(image);
     const sharp = await loadSharp();
-    const input = await readInput(image, where);
+    const input = await readInput(image, where, options.maxBytes ?? DEFAULT_MAX_IMAGE_BYTES, options.signal);
     throwIfAborted(options.signal);
     try {
       const rawOptions = isRawImage(image)
@@ -85,7 +88,8 @@ export class SharpImageDecoder implements ImageDecoder {
   }
 }
 
-async function readInput(image: ImageInput, where: string): Promise<Uint8Array> {
+async function readInput(image: ImageInput, where: string, maxBytes: number, signal: AbortSignal | undefined): Promise<Uint8Array> {
+  if (typeof image !== 'string' && !(image instanceof URL)) checkImageBytes(image, maxBytes);
   if (isRawImage(image)) {
     validateRawImage(image);
     return image.data instanceof Uint8Array ? image.data : new Uint8Array(image.data.buffer, image.data.byteOffset, image.data.byteLength);
@@ -96,11 +100,15 @@ async function readInput(image: ImageInput, where: string): Promise<Uint8Array> 
     const path = image instanceof URL || image.startsWith('file:') ? fileURLToPath(image) : image;
     let bytes: Uint8Array;
     try {
-      bytes = await readFile(path);
+      // Regular files only, at most maxBytes: a FIFO would hold a libuv thread until a writer came, and
+      // /dev/zero would fill memory.
+      bytes = await readRegularFile(path, { maxBytes, signal });
     } catch (error) {
+      if (YoloError.isInstance(error)) throw error;
       const code = (error as NodeJS.ErrnoException).code;
       const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (error as Error).message;
-      throw new ImageDecodeError(where, `cannot read image ${where}: ${reason}`, { cause: error });
+      const hint = error instanceof ReadLimitError && error.reason === 'too-large' ? "; raise createModel's maxImageBytes if it is a real image" : '';
+      throw new ImageDecodeError(where, `cannot read image ${where}: ${reason}${hint}`, { cause: error });
     }
     return checkNotEmpty(bytes, where);
   }
