@@ -4,12 +4,14 @@
  * 1.1 GB) and kept climbing. Now workers × threads per worker above 4 per core is refused before anything starts,
  * with a message naming the limit and the override (`allowOversubscribe: true`, `--allow-oversubscribe`).
  */
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
 import { checkThreadBudget, createPredictor, type ModelSpec, resolvePredictorOptions, THREADS_PER_CORE_LIMIT } from '@yolokit/concurrency';
 import { InvalidOptionError, YoloError } from '@yolokit/core';
 import { describe, expect, it } from 'vitest';
-import { describeWithFixtures, fixturePath } from './support/fixtures.js';
+import { describeWithFixtures, fixturePath, repoRoot } from './support/fixtures.js';
 
 const MODEL = 'models/yolov8n_int8.onnx';
 const BUS = 'images/bus.jpg';
@@ -119,4 +121,82 @@ describeWithFixtures('createPredictor: a real pool over the bound starts nothing
       await predictor.close();
     }
   }, 300_000);
+});
+
+/** What one `yolokit predict` run did: its exit code (null when killed), output, time, and the most processes it had. */
+interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  ms: number;
+  maxChildren: number;
+}
+
+/** Runs `yolokit predict ARGS bus.jpg` (built bin), killed after `limitMs`, counting its child processes as it goes. */
+function predict(args: readonly string[], limitMs = 60_000): Promise<CliRun> {
+  const bin = resolve(repoRoot, 'packages/cli/dist/bin.js');
+  return new Promise((done, fail) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, [bin, 'predict', '--model', fixturePath(MODEL), '--no-progress', ...args, fixturePath(BUS)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let maxChildren = 0;
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const sample = setInterval(() => {
+      maxChildren = Math.max(maxChildren, childrenOf(child.pid!).length);
+    }, 50);
+    const kill = setTimeout(() => child.kill('SIGKILL'), limitMs);
+    child.on('error', fail);
+    child.on('close', (code) => {
+      clearInterval(sample);
+      clearTimeout(kill);
+      done({ code, stdout, stderr, ms: performance.now() - started, maxChildren });
+    });
+  });
+}
+
+function childrenOf(parent: number): number[] {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] === String(parent);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+describeWithFixtures('yolokit predict: --workers × --threads-per-worker bounded, --allow-oversubscribe', [MODEL, BUS], () => {
+  const message = (workers: number, threads: number) =>
+    `--workers × --threads-per-worker = ${workers} × ${threads} = ${workers * threads} runtime threads, more than 4 per core (${limit} on this machine's ${cores} core${cores === 1 ? '' : 's'}); ` +
+    'lower them (one thread per core is fastest), or give --allow-oversubscribe to run that many anyway';
+
+  it('--strategy processes --workers 10000: exit 2 at once naming the limit, no model loaded, no process started', async () => {
+    const run = await predict(['--strategy', 'processes', '--workers', '10000'], 15_000);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toBe(`error INVALID_OPTION: ${message(10_000, 1)}\n`);
+    expect(run.stdout).toBe('');
+    expect(run.maxChildren).toBe(0);
+    expect(run.ms).toBeLessThan(15_000);
+  });
+
+  it('--strategy threads --workers 10000 and --strategy locked --threads-per-worker 10000: exit 2, each named', async () => {
+    const threads = await predict(['--strategy', 'threads', '--workers', '10000'], 15_000);
+    expect([threads.code, threads.stderr, threads.stdout]).toEqual([2, `error INVALID_OPTION: ${message(10_000, 1)}\n`, '']);
+    const locked = await predict(['--strategy', 'locked', '--threads-per-worker', '10000'], 15_000);
+    expect([locked.code, locked.stderr, locked.stdout]).toEqual([2, `error INVALID_OPTION: ${message(1, 10_000)}\n`, '']);
+  });
+
+  it(`--allow-oversubscribe runs ${limit + 1} intra-op threads in one instance; without it, refused`, async () => {
+    const refused = await predict(['--strategy', 'locked', '--threads-per-worker', String(limit + 1)], 30_000);
+    expect([refused.code, refused.stderr]).toEqual([2, `error INVALID_OPTION: ${message(1, limit + 1)}\n`]);
+    const run = await predict(['--strategy', 'locked', '--threads-per-worker', String(limit + 1), '--allow-oversubscribe'], 120_000);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/bus\.jpg 810x1080: \d+ person, 1 bus/);
+  }, 180_000);
 });

@@ -37,6 +37,7 @@ interface PredictCommandFlags {
   strategy?: string;
   workers?: string;
   threadsPerWorker?: string;
+  allowOversubscribe?: boolean;
 }
 
 /**
@@ -131,6 +132,7 @@ function createProgram(io: CliIo, onPredict: (sources: string[], flags: PredictC
     .option('--strategy <name>', `run images through a pool from @yolokit/concurrency: ${STRATEGY_NAMES.join(', ')} (default: one model in this process)`)
     .option('--workers <count>', 'worker threads or processes for --strategy threads|processes (default: cores / threads per worker)')
     .option('--threads-per-worker <count>', "the runtime's intra-op threads in each instance (default: cores / workers)")
+    .option('--allow-oversubscribe', 'allow --workers × --threads-per-worker above 4 per core (refused without it)')
     .option('--no-progress', 'no progress bar (one is drawn on stderr for more than 3 images when it is a terminal)')
     .option('--verbose', 'print the stack trace of an error')
     .addHelpText(

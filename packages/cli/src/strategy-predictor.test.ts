@@ -18,6 +18,7 @@ describe('strategyPredictorFromFlags', () => {
     [{ strategy: 'threads', threadsPerWorker: 'two' }, '--threads-per-worker', '--threads-per-worker must be a positive integer, got "two"'],
     [{ workers: '2' }, '--workers', '--workers needs --strategy (locked, threads, processes)'],
     [{ threadsPerWorker: '2' }, '--threads-per-worker', '--threads-per-worker needs --strategy (locked, threads, processes)'],
+    [{ allowOversubscribe: true }, '--allow-oversubscribe', '--allow-oversubscribe needs --strategy (locked, threads, processes)'],
     [{ strategy: 'locked', workers: '2' }, '--workers', '--workers applies to --strategy threads or processes; locked runs exactly one instance'],
   ])('%j → %s: %s', (flags, option, message) => {
     expect(() => strategyPredictorFromFlags(flags)).toThrow(expect.objectContaining({ code: 'INVALID_OPTION', option, message }));

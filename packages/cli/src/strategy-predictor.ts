@@ -17,7 +17,12 @@ export interface StrategyFlags {
   readonly strategy?: string;
   readonly workers?: string;
   readonly threadsPerWorker?: string;
+  /** `--allow-oversubscribe`: more than 4 runtime threads per core (workers × threads per worker). */
+  readonly allowOversubscribe?: boolean;
 }
+
+/** How the thread budget's message names its settings on the command line. */
+const BUDGET_FLAGS = { workers: '--workers', threadsPerWorker: '--threads-per-worker', override: '--allow-oversubscribe' } as const;
 
 /**
  * The {@link PredictorFactory} for `--strategy S [--workers N] [--threads-per-worker K]`, or `undefined` when
@@ -28,8 +33,8 @@ export function strategyPredictorFromFlags(flags: StrategyFlags): PredictorFacto
   const workers = positiveIntegerFlag(flags.workers, '--workers');
   const threadsPerWorker = positiveIntegerFlag(flags.threadsPerWorker, '--threads-per-worker');
   if (flags.strategy === undefined) {
-    if (workers !== undefined || threadsPerWorker !== undefined) {
-      const flag = workers !== undefined ? '--workers' : '--threads-per-worker';
+    if (workers !== undefined || threadsPerWorker !== undefined || flags.allowOversubscribe) {
+      const flag = workers !== undefined ? '--workers' : threadsPerWorker !== undefined ? '--threads-per-worker' : '--allow-oversubscribe';
       throw new InvalidOptionError(flag, `${flag} needs --strategy (${STRATEGY_NAMES.join(', ')})`);
     }
     return undefined;
@@ -41,21 +46,29 @@ export function strategyPredictorFromFlags(flags: StrategyFlags): PredictorFacto
   if (workers !== undefined && strategy === 'locked') {
     throw new InvalidOptionError('--workers', '--workers applies to --strategy threads or processes; locked runs exactly one instance');
   }
-  return (spec: ModelSpec) => createStrategyPredictor(spec, strategy, workers, threadsPerWorker);
+  const allowOversubscribe = flags.allowOversubscribe === true;
+  return (spec: ModelSpec) => createStrategyPredictor(spec, strategy, { workers, threadsPerWorker, allowOversubscribe });
 }
 
-async function createStrategyPredictor(spec: ModelSpec, strategy: StrategyName, workers?: number, threadsPerWorker?: number) {
+async function createStrategyPredictor(
+  spec: ModelSpec,
+  strategy: StrategyName,
+  { workers, threadsPerWorker, allowOversubscribe }: { workers?: number; threadsPerWorker?: number; allowOversubscribe: boolean },
+) {
   let concurrency: typeof import('@yolokit/concurrency');
   try {
     concurrency = await import('@yolokit/concurrency');
   } catch (error) {
     throw new InvalidOptionError('--strategy', `--strategy needs @yolokit/concurrency: npm install @yolokit/concurrency (${(error as Error).message})`);
   }
+  // The library's own bound, named by flags. A flag left out counts as 1: its default never exceeds the bound.
+  if (!allowOversubscribe) concurrency.checkThreadBudget(workers ?? 1, threadsPerWorker ?? 1, undefined, BUDGET_FLAGS);
   const predictor = await concurrency.createPredictor({
     strategy,
     model: { backend: BACKEND_MODULES[spec.backend], model: spec.model },
     ...(workers === undefined ? {} : { workers }),
     ...(threadsPerWorker === undefined ? {} : { threadsPerWorker }),
+    ...(allowOversubscribe ? { allowOversubscribe } : {}),
     // The locked instance runs off the main thread, so the progress bar and output keep moving.
     ...(strategy === 'locked' ? { offMainThread: true } : {}),
   });
