@@ -94,11 +94,15 @@ describe('segmentation and pose models whose outputs do not fit: typed errors', 
     expect(keypoints.message).toContain('[1, 56, 8400]');
   });
 
-  it('tasks not decoded yet (obb, classify) name the task and shapes', async () => {
-    // DOTA's 15 classes: [1, 4+15+1 (angle), N].
-    const obb = await predictError([[1, 20, 8400]], { task: 'obb', names: namesOf(15) });
+  it('an oriented-box model whose channels do not match its class names', async () => {
+    // DOTA's 15 classes need [1, 4+15+1 (angle), N]; these 16 names would need 21 rows.
+    const obb = await predictError([[1, 20, 8400]], { task: 'obb', names: namesOf(16) });
     expect(obb.message).toMatch(/\bobb\b/);
     expect(obb.message).toContain('[1, 20, 8400]');
+    expect(obb.message).toContain('16 classes needs [1, 20+1, N]');
+  });
+
+  it('tasks not decoded yet (classify) name the task and shapes', async () => {
     const classify = await predictError([[1, 80]], { task: 'classify', names: COCO_NAMES });
     expect(classify.message).toMatch(/\bclassify\b/);
     expect(classify.message).toContain('[1, 80]');
@@ -116,15 +120,19 @@ describe('segmentation and pose models whose outputs do not fit: typed errors', 
       model: 'fake.onnx',
     });
     const pose = await createModel({ backend: fakeBackend([[1, 56, 8400]], { task: 'pose', names: "{0: 'person'}", kpt_shape: '[17, 3]' }), model: 'fake.onnx' });
+    const obb = await createModel({ backend: fakeBackend([[1, 20, 8400]], { task: 'obb', names: namesOf(15) }), model: 'fake.onnx' });
     try {
       expect(segment.info.task).toBe('segment');
       expect(pose.info.task).toBe('pose');
+      expect(obb.info.task).toBe('obb');
       // All-zero outputs: no score above conf, so no detections, and no error.
       expect((await segment.predict(IMAGE)).detections).toEqual([]);
       expect((await pose.predict(IMAGE)).task).toBe('pose');
+      expect((await obb.predict(IMAGE)).task).toBe('obb');
     } finally {
       await segment.dispose();
       await pose.dispose();
+      await obb.dispose();
     }
   });
 });

@@ -1,17 +1,13 @@
 import { type Backend, type BackendSession, DEFAULT_MAX_MODEL_BYTES, DEFAULT_MODEL_TIMEOUT_MS, type Float32Tensor, type ModelSource, type TensorInfo, type TensorLayout } from './backend.js';
-import { decodeOutput } from './decode.js';
-import { DisposedError, InferenceError, InvalidOptionError, ModelLoadError, throwIfAborted, YoloError } from './errors.js';
+import { DisposedError, InferenceError, InvalidOptionError, ModelLoadError, throwIfAborted, UnsupportedOutputError, YoloError } from './errors.js';
 import { checkImageBytes, DEFAULT_MAX_IMAGE_BYTES, type ImageDecoder, type ImageInput } from './image-input.js';
 import { MAX_TIMER_MS, positiveIntegerOption } from './integer-option.js';
-import { unletterboxBox } from './letterbox.js';
 import { type ModelMetadata, parseUltralyticsMetadata } from './metadata.js';
-import { skeletonFor } from './keypoints.js';
 import { modelInputSize } from './model-input-size.js';
-import { nonMaxSuppression, topK } from './nms.js';
 import type { OutputFormat } from './output-format.js';
 import { type PredictOptions, type ResolvedPredictOptions, resolvePredictOptions } from './predict-options.js';
-import { Detection, Result } from './result.js';
-import { type HeadInput, taskHead } from './task-heads.js';
+import { Result } from './result.js';
+import { decodeTask } from './task-heads.js';
 import { resolveTaskLayout, type SupportedTask, type TaskLayout } from './task-layout.js';
 import { pixelsToTensor } from './tensor.js';
 
@@ -204,7 +200,7 @@ export class YoloModel {
       imgsz: size,
       dynamicInput: dynamic,
       metadata,
-      task: staticLayout?.task ?? (typeof metadata.task === 'string' && ['detect', 'segment', 'pose'].includes(metadata.task) ? (metadata.task as SupportedTask) : undefined),
+      task: staticLayout?.task ?? (typeof metadata.task === 'string' && ['detect', 'segment', 'pose', 'obb'].includes(metadata.task) ? (metadata.task as SupportedTask) : undefined),
     });
     this.#defaults = config.defaults;
     this.#decoder = config.imageDecoder;
@@ -218,7 +214,7 @@ export class YoloModel {
     return this.#names;
   }
 
-  /** Detects objects in one image (with masks or keypoints for segmentation and pose models). */
+  /** Detects objects in one image (with masks, keypoints or oriented boxes for segmentation, pose and obb models). */
   async predict(image: ImageInput, options?: PredictOptions): Promise<Result> {
     if (this.#disposed) throw new DisposedError('This model');
     const resolved = resolvePredictOptions(options, this.#defaults);
@@ -244,47 +240,23 @@ export class YoloModel {
     const t2 = performance.now();
 
     const layout = this.taskLayoutOf(outputs.map((o) => o.dims));
-    const candidates = decodeOutput(outputs[layout.detectionOutput], layout.format, {
-      conf: resolved.conf,
-      classes: resolved.classes ? new Set(resolved.classes) : undefined,
-      inputWidth: width,
-      inputHeight: height,
-      normalizedBoxes: this.#normalizedBoxes,
-      classCount: layout.classCount,
-    });
-    const keep =
-      layout.format === 'end2end'
-        ? topK(candidates, resolved.maxDet)
-        : nonMaxSuppression(candidates, { iou: resolved.iou, maxDet: resolved.maxDet, agnostic: resolved.agnostic });
-    const b = candidates.boxes;
-    const inputBox = (i: number) => [b[i * 4], b[i * 4 + 1], b[i * 4 + 2], b[i * 4 + 3]] as const;
-    const imageBox = (i: number) => unletterboxBox(geometry, b[i * 4], b[i * 4 + 1], b[i * 4 + 2], b[i * 4 + 3]);
-    const head = taskHead(layout);
-    const headInput: HeadInput = { outputs, candidates, inputBox, imageBox, geometry, retinaMasks: resolved.retinaMasks };
-    const detections: Detection[] = [];
-    for (const i of keep) {
-      const extras = head(i, headInput);
-      if (!extras) continue;
-      const classId = candidates.classIds[i];
-      detections.push(
-        new Detection(imageBox(i), candidates.scores[i], classId, this.#names[classId] ?? `class${classId}`, geometry.sourceWidth, geometry.sourceHeight, extras),
-      );
-    }
+    const findings = decodeTask(layout, { outputs, geometry, options: resolved, names: this.#names, normalizedBoxes: this.#normalizedBoxes });
     const t3 = performance.now();
     return new Result({
       source: typeof image === 'string' ? image : image instanceof URL ? image.href : undefined,
       width: geometry.sourceWidth,
       height: geometry.sourceHeight,
-      detections,
+      ...findings,
       task: layout.task,
-      skeleton: layout.keypoints ? skeletonFor(layout.keypoints.count) : undefined,
       speed: { preprocess: t1 - t0, inference: t2 - t1, postprocess: t3 - t2 },
     });
   }
 
   /** The decoder chosen for a detection output of these dimensions (throws for an unsupported layout). */
   outputFormatOf(dims: readonly number[]): OutputFormat {
-    return this.taskLayoutOf([dims]).format;
+    const layout = this.taskLayoutOf([dims]);
+    if (layout.task === 'classify') throw new UnsupportedOutputError(dims, `[${dims.join(', ')}] is a classifier's output, not a detection output`);
+    return layout.format;
   }
 
   /**

@@ -29,6 +29,18 @@ export { Mask, type MaskWire } from './mask.js';
 export { type CocoRle, encodeRleCounts, decodeRleCounts } from './mask-rle.js';
 export { type Contour, outerContours } from './mask-contour.js';
 export { Keypoints, COCO_KEYPOINT_SKELETON, KEYPOINT_VISIBILITY_THRESHOLD, skeletonFor, unletterboxKeypoints } from './keypoints.js';
-export { resolveTaskLayout, type YoloTask, type SupportedTask, type TaskLayout, type TaskFacts, type ProtoLayout } from './task-layout.js';
+export {
+  resolveTaskLayout,
+  type YoloTask,
+  type SupportedTask,
+  type TaskLayout,
+  type DetectionLayout,
+  type ClassifyLayout,
+  type TaskFacts,
+  type ProtoLayout,
+} from './task-layout.js';
+export { type OrientedBox, type Corners, regularizeOrientedBox, orientedBoxCorners, orientedBoxBounds, unletterboxOrientedBox } from './oriented-box.js';
+export { probiou, boxCovariance } from './probiou.js';
+export { rotatedNonMaxSuppression } from './rotated-nms.js';
 export { upsampledMask, nativeMask, type MaskRequest } from './segment-masks.js';
 export { YoloModel, type CreateModelOptions, type ModelInfo } from './model.js';

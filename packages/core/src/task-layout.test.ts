@@ -204,11 +204,44 @@ describe('resolveTaskLayout: pose', () => {
   });
 });
 
+describe('resolveTaskLayout: obb', () => {
+  it('reads [1, 4+nc+1, N] with the angle after the class scores', () => {
+    // DOTA's 15 classes at 1024: 4 + 15 + 1 = 20 rows.
+    expect(resolveTaskLayout([[1, 20, 21504]], { ...NCHW, task: 'obb', classCount: 15 })).toEqual({
+      task: 'obb',
+      format: 'yolov8',
+      detectionOutput: 0,
+      classCount: 15,
+      extraOffset: 19,
+    });
+    // Without names: anchors outnumber channels, one row is the angle.
+    expect(resolveTaskLayout([[1, 20, 21504]], { ...NCHW, task: 'obb' })).toMatchObject({ format: 'yolov8', classCount: 15, extraOffset: 19 });
+  });
+
+  it('reads end-to-end [1, 300, 7]: cx, cy, w, h, score, class, angle', () => {
+    expect(resolveTaskLayout([[1, 300, 7]], { ...NCHW, task: 'obb', classCount: 15, end2end: true })).toEqual({
+      task: 'obb',
+      format: 'end2end',
+      detectionOutput: 0,
+      classCount: undefined,
+      extraOffset: 6,
+    });
+    expect(resolveTaskLayout([[1, 300, 7]], { ...NCHW, task: 'obb', classCount: 15 })).toMatchObject({ format: 'end2end', extraOffset: 6 });
+  });
+
+  it('fails when the channels do not fit the class names, naming task, shapes and what was expected', () => {
+    // 16 names: 4 + 16 + 1 = 21 ≠ 20 (a detection head's 4 + nc, without the angle, fails the same way).
+    const error = failure([[1, 20, 21504]], { ...NCHW, task: 'obb', classCount: 16 });
+    expect(error.message).toMatch(/\bobb\b/);
+    expect(error.message).toContain('[1, 20, 21504]');
+    expect(error.message).toContain('16 classes needs [1, 20+1, N]');
+    expect(failure([[1, 19, 21504]], { ...NCHW, task: 'obb', classCount: 15 }).message).toContain('[1, 19, 21504]');
+    expect(failure([[1, 300, 6]], { ...NCHW, task: 'obb', classCount: 15, end2end: true }).message).toContain('[1, N, 7]');
+  });
+});
+
 describe('resolveTaskLayout: tasks not decoded yet', () => {
-  it('fails for obb and classify, naming the task and the shapes', () => {
-    const obb = failure([[1, 20, 21504]], { ...NCHW, task: 'obb', classCount: 15 });
-    expect(obb.message).toMatch(/\bobb\b/);
-    expect(obb.message).toContain('[1, 20, 21504]');
+  it('fails for classify, naming the task and the shapes', () => {
     const classify = failure([[1, 1000]], { ...NCHW, task: 'classify', classCount: 1000 });
     expect(classify.message).toMatch(/\bclassify\b/);
     expect(classify.message).toContain('[1, 1000]');

@@ -5,8 +5,8 @@ import { detectOutputFormat, type OutputFormat } from './output-format.js';
 /** The five kinds of model Ultralytics exports. */
 export type YoloTask = 'detect' | 'segment' | 'pose' | 'obb' | 'classify';
 
-/** The tasks yolokit decodes today. */
-export type SupportedTask = 'detect' | 'segment' | 'pose';
+/** The tasks yolokit decodes: all five. */
+export type SupportedTask = YoloTask;
 
 const KNOWN_TASKS: ReadonlySet<string> = new Set(['detect', 'segment', 'pose', 'obb', 'classify']);
 
@@ -23,22 +23,45 @@ export interface ProtoLayout {
 }
 
 /**
- * How to read a model's outputs: which task, which output holds the detections and in which format, and
- * where a task's extra values are (mask coefficients and prototypes, keypoints).
+ * How to read a model's outputs: a classifier's probabilities ({@link ClassifyLayout}), or for the tasks that
+ * find objects, which output holds the detections and in which format, and where a task's extra values are.
  */
-export interface TaskLayout {
-  readonly task: SupportedTask;
+export type TaskLayout = DetectionLayout | ClassifyLayout;
+
+/**
+ * How to read the outputs of a model that finds objects (detect, segment, pose, obb): which output holds the
+ * detections and in which format, and where a task's extra values are (mask coefficients and prototypes,
+ * keypoints, the angle of an oriented box).
+ */
+export interface DetectionLayout {
+  readonly task: Exclude<SupportedTask, 'classify'>;
   readonly format: OutputFormat;
   /** Index of the detection output among the session's outputs. */
   readonly detectionOutput: number;
   /** Class scores per row (undefined for end-to-end rows, which carry a class id). */
   readonly classCount: number | undefined;
-  /** Offset of the task's extra values in a row: after the class scores, or after x1 y1 x2 y2 score class. */
+  /**
+   * Offset of the task's extra values in a row: after the class scores, or after x1 y1 x2 y2 score class (for
+   * obb, after cx cy w h score class: the angle).
+   */
   readonly extraOffset: number;
   /** Segmentation models: the prototypes. */
   readonly protos?: ProtoLayout;
   /** Pose models: keypoints per object and values per keypoint (2: x, y; 3: x, y, visibility). */
   readonly keypoints?: { readonly count: number; readonly dims: number };
+}
+
+/** A classifier's output: `[1, nc]` class probabilities (Ultralytics exports them after the softmax). */
+export interface ClassifyLayout {
+  readonly task: 'classify';
+  /** Index of the probabilities among the session's outputs. */
+  readonly output: number;
+  readonly classCount: number;
+  // A classifier has none of a detection layout's parts; declared so that they read `undefined` on a TaskLayout.
+  readonly format?: undefined;
+  readonly detectionOutput?: undefined;
+  readonly protos?: undefined;
+  readonly keypoints?: undefined;
 }
 
 /** Facts about the model that decide its layout, from its metadata. */
@@ -59,9 +82,14 @@ const shapeList = (outputs: readonly (readonly number[])[]): string => outputs.m
  * - detect: `[1, 4+nc, N]`, `[1, N, 5+nc]` (YOLOv5) or end-to-end `[1, N, 6]`;
  * - segment: `[1, 4+nc+nm, N]` (or end-to-end `[1, N, 6+nm]`) and prototypes `[1, nm, H/4, W/4]`, or
  *   `[1, H/4, W/4, nm]` in TF.js exports, in either order;
- * - pose: `[1, 4+nc+K·D, N]` (or end-to-end `[1, N, 6+K·D]`) with `kpt_shape: [K, D]`.
- * A model without a `task` is taken by its outputs: a prototype output makes it a segmentation model and a
- * `kpt_shape` a pose model. Anything else is an {@link UnsupportedOutputError} naming the task and shapes.
+ * - pose: `[1, 4+nc+K·D, N]` (or end-to-end `[1, N, 6+K·D]`) with `kpt_shape: [K, D]`;
+ * - obb: `[1, 4+nc+1, N]`, cx, cy, w, h, class scores and the angle last, or end-to-end `[1, N, 7]`: cx, cy, w,
+ *   h, score, class, angle (`OBB.postprocess`);
+ * - classify: `[1, nc]` probabilities.
+ * A model without a `task` is taken by its outputs: a prototype output makes it a segmentation model, a
+ * `kpt_shape` a pose model and a single 2-D output a classifier (an oriented-box model cannot be told from a
+ * detector with one class more, so it needs its `task`). Anything else is an {@link UnsupportedOutputError}
+ * naming the task and shapes.
  */
 export function resolveTaskLayout(outputs: readonly (readonly number[])[], facts: TaskFacts): TaskLayout {
   const classCount = facts.classCount && facts.classCount > 0 ? facts.classCount : undefined;
@@ -73,19 +101,19 @@ export function resolveTaskLayout(outputs: readonly (readonly number[])[], facts
   if (declared !== undefined && !KNOWN_TASKS.has(declared)) {
     return fail(`'${declared}'`, `yolokit knows the tasks detect, segment, pose, obb and classify`);
   }
-  if (declared === 'obb' || declared === 'classify') {
-    return fail(declared, `yolokit does not decode ${declared} models yet; it decodes detect, segment and pose models`);
-  }
   const detectionOutput = outputs.findIndex((d) => d.length === 3);
   const protoOutput = outputs.findIndex((d) => d.length === 4);
-  const task: SupportedTask =
-    declared === 'detect' || declared === 'segment' || declared === 'pose'
-      ? declared
+  const task = (declared as SupportedTask | undefined) ??
+    (outputs.length === 1 && outputs[0].length === 2
+      ? 'classify'
       : protoOutput >= 0 && detectionOutput >= 0
         ? 'segment'
         : facts.kptShape
           ? 'pose'
-          : 'detect';
+          : 'detect');
+
+  if ((task as string) === 'classify') return fail('classify', 'yolokit does not decode classify models yet; it decodes detect, segment, pose and obb models'); // CLASSIFY-PENDING
+  if (task === 'classify') return classifyLayout(outputs, classCount, fail);
 
   if (task === 'detect') {
     // Detection models have one output; decode the first as before (a 3-D one, unless there is none).
@@ -129,6 +157,17 @@ export function resolveTaskLayout(outputs: readonly (readonly number[])[], facts
     };
   }
 
+  if (task === 'obb') {
+    const fit = layoutWithExtra(dims, 1, classCount, facts.end2end);
+    if (!fit) {
+      return fail(
+        task,
+        `an oriented-box model with ${classCount ?? 'an unknown number of'} classes needs [1, ${classCount === undefined ? '4+nc' : 4 + classCount}+1, N] (cx, cy, w, h, one score per class, angle) or end-to-end [1, N, 7] (cx, cy, w, h, score, class, angle); its class names and outputs disagree (was it exported from this model, or the names edited?)`,
+      );
+    }
+    return { task, format: fit.format, detectionOutput, classCount: fit.classCount, extraOffset: fit.extraOffset };
+  }
+
   // pose
   if (!facts.kptShape) {
     return fail(task, "a pose model needs kpt_shape ([keypoints, values per keypoint]) in its metadata; it has none. Re-export it with Ultralytics, which writes it");
@@ -143,6 +182,19 @@ export function resolveTaskLayout(outputs: readonly (readonly number[])[], facts
     );
   }
   return { task, format: fit.format, detectionOutput, classCount: fit.classCount, extraOffset: fit.extraOffset, keypoints: { count, dims: kdims } };
+}
+
+/** A classifier's one output `[1, nc]`, its width matching the class names when the model has them. */
+function classifyLayout(outputs: readonly (readonly number[])[], classCount: number | undefined, fail: (task: string, why: string) => never): ClassifyLayout {
+  const output = outputs.findIndex((d) => d.length === 2);
+  if (output < 0) return fail('classify', 'a classifier has one output of class probabilities [1, nc]; none of its outputs has 2 dimensions');
+  const [batch, width] = outputs[output];
+  if (batch !== 1 && batch !== -1) return fail('classify', `batch must be 1, got ${batch}`);
+  if (!(width > 0)) return fail('classify', `the probabilities output [${outputs[output].join(', ')}] needs a fixed number of classes`);
+  if (classCount !== undefined && width !== classCount) {
+    return fail('classify', `the model has ${classCount} class names but its output has ${width} probabilities`);
+  }
+  return { task: 'classify', output, classCount: width };
 }
 
 interface ExtraLayout {
