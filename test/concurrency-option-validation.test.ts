@@ -27,11 +27,11 @@ describe('createPredictor option validation: one test per message', () => {
     rejects(
       { strategy: 'threads', model: spec, maxThreads: 2 },
       'options.maxThreads',
-      'options.maxThreads is not a predictor option; known options: strategy, model, workers, threadsPerWorker, allowOversubscribe, maxQueue, taskTimeoutMs, retryOnWorkerDeath, offMainThread, transferImages, lock',
+      'options.maxThreads is not a predictor option; known options: strategy, model, queue, workers, threadsPerWorker, allowOversubscribe, maxQueue, taskTimeoutMs, retryOnWorkerDeath, offMainThread, transferImages, lock',
     ));
 
   it('strategy', () =>
-    rejects({ strategy: 'thread', model: spec }, 'options.strategy', `options.strategy must be one of 'locked', 'threads', 'processes', 'unsafe-shared', got "thread"`));
+    rejects({ strategy: 'thread', model: spec }, 'options.strategy', `options.strategy must be one of 'locked', 'threads', 'processes', 'unsafe-shared', 'queue', got "thread"`));
 
   it('model is required', () =>
     rejects(
@@ -116,6 +116,105 @@ describe('createPredictor option validation: one test per message', () => {
       'options.lock',
       `options.lock applies to strategy 'locked' in this thread only (the lock cannot guard a model in another thread)`,
     ));
+
+  describe("strategy 'queue'", () => {
+    const queue = { name: 'detect', redis: 'redis://127.0.0.1:6379' };
+
+    it('queue is required', () =>
+      rejects(
+        { strategy: 'queue' },
+        'options.queue',
+        `options.queue is required for strategy 'queue': { name, redis, ... }, the queue's name and where its Redis is (such as { name: 'detect', redis: 'redis://127.0.0.1:6379' })`,
+      ));
+
+    it('queue must be an object', () =>
+      rejects({ strategy: 'queue', queue: 'detect' }, 'options.queue', 'options.queue must be an object { name, redis, ... }, got "detect"'));
+
+    it('queue only for the queue strategy', () =>
+      rejects({ strategy: 'threads', model: spec, queue }, 'options.queue', `options.queue applies to strategy 'queue' only, got strategy "threads"`));
+
+    it('workers and threadsPerWorker only with a model (the local queue worker)', () => {
+      const message = (key: string) =>
+        `options.${key} applies to strategy 'queue' only with options.model (this process's own queue worker); the queue's other workers set their own (yolokit worker --workers N --threads-per-worker K)`;
+      rejects({ strategy: 'queue', queue, workers: 2 }, 'options.workers', message('workers'));
+      rejects({ strategy: 'queue', queue, threadsPerWorker: 1 }, 'options.threadsPerWorker', message('threadsPerWorker'));
+    });
+
+    it('a loaded model cannot go to a queue worker', () =>
+      rejects(
+        { strategy: 'queue', queue, model: liveModel },
+        'options.model',
+        `options.model must be a model spec for strategy 'queue': a loaded model cannot cross to a queue worker; give { backend: { module, export, options }, model } instead`,
+      ));
+
+    it('the model spec is checked like everywhere', () =>
+      rejects({ strategy: 'queue', queue, model: { ...spec, device: 'cpu' } }, 'options.model.device', 'options.model.device is not a model spec field; known fields: backend, model, defaults, createOptions'));
+
+    it('retryOnWorkerDeath and transferImages do not apply', () => {
+      rejects(
+        { strategy: 'queue', queue, retryOnWorkerDeath: true },
+        'options.retryOnWorkerDeath',
+        `options.retryOnWorkerDeath does not apply to strategy 'queue': a job whose worker dies goes back to the queue, and failed attempts are retried up to options.queue.attempts`,
+      );
+      rejects(
+        { strategy: 'queue', queue, transferImages: false },
+        'options.transferImages',
+        `options.transferImages does not apply to strategy 'queue': images travel through Redis by reference or by value (options.queue.imageTransport)`,
+      );
+    });
+
+    it('offMainThread and lock do not apply', () => {
+      rejects({ strategy: 'queue', queue, offMainThread: true }, 'options.offMainThread', `options.offMainThread applies to strategy 'locked' only; 'queue' runs its models on queue workers`);
+      rejects(
+        { strategy: 'queue', queue, lock: new AsyncLock() },
+        'options.lock',
+        `options.lock applies to strategy 'locked' in this thread only (the lock cannot guard a model in another thread)`,
+      );
+    });
+
+    it('maxQueue is at least 1', () =>
+      rejects(
+        { strategy: 'queue', queue, maxQueue: 0 },
+        'options.maxQueue',
+        `options.maxQueue must be a positive integer or Infinity for strategy 'queue' (predictions of this producer waiting for their result), got 0`,
+      ));
+
+    it('defaults: a producer alone needs no model; with one, the local worker fits the cores', () => {
+      expect(resolvePredictorOptions({ strategy: 'queue', queue }, 4)).toMatchObject({ strategy: 'queue', queue, spec: undefined, maxQueue: 1024, taskTimeoutMs: Infinity });
+      expect(resolvePredictorOptions({ strategy: 'queue', queue, model: spec, workers: 2 }, 4)).toMatchObject({ spec, workers: 2, threadsPerWorker: 2 });
+    });
+
+    // The queue's own options are @yolokit/queue's to check, when createPredictor loads it (before it connects).
+    const queueRejects = async (options: Record<string, unknown>, option: string, message: string) => {
+      const error = await createPredictor({ strategy: 'queue', queue: { ...queue, ...options } } as PredictorOptions).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(InvalidOptionError);
+      expect(error).toMatchObject({ option, message });
+    };
+
+    it('options.queue.name, .redis and the producer options are named as such', async () => {
+      await queueRejects({ name: 'my queue' }, 'options.queue.name', `options.queue.name must be a queue name without spaces or ':' (such as 'detect'), got "my queue"`);
+      await queueRejects({ redis: 'http://127.0.0.1:6379' }, 'options.queue.redis', 'options.queue.redis must use redis:// or rediss:// (TLS), got http:// in http://127.0.0.1:6379');
+      await queueRejects({ attempts: 0 }, 'options.queue.attempts', 'options.queue.attempts must be a positive integer, got 0');
+      await queueRejects(
+        { backoff: { type: 'linear', delayMs: 10 } },
+        'options.queue.backoff',
+        `options.queue.backoff must be { type: 'exponential' | 'fixed', delayMs: non-negative integer }, got {"type":"linear","delayMs":10}`,
+      );
+      await queueRejects(
+        { keepResults: { ageSeconds: -1 } },
+        'options.queue.keepResults',
+        'options.queue.keepResults must be true, false or { ageSeconds?, count? } with positive integers, got {"ageSeconds":-1}',
+      );
+      await queueRejects(
+        { maxAttempts: 3 },
+        'options.queue.maxAttempts',
+        'options.queue.maxAttempts is not a queue option; known options: name, redis, prefix, imageTransport, maxImageBytes, attempts, backoff, keepResults, keepFailed, resubmitLostJobs, maxResubmits, connectTimeoutMs, connectionLostTimeoutMs, reconcileIntervalMs',
+      );
+    });
+  });
 
   it('defaults: workers × threadsPerWorker fit the cores', () => {
     expect(resolvePredictorOptions({ strategy: 'threads', model: spec }, 4)).toMatchObject({ workers: 4, threadsPerWorker: 1 });

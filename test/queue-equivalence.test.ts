@@ -2,9 +2,11 @@
  * Evidence (issue 7): 2 `yolokit worker` processes + 1 producer, 500 predictions over coco32 through a real
  * redis-server: every result equals the direct single-instance result, and each job completes exactly once.
  * Tasks carry their own options (three variants) and travel in three forms: a path and a file: URL (by
- * reference) and the bytes (by value), so a mix-up of images, options or results would show.
+ * reference) and the bytes (by value), so a mix-up of images, options or results would show. The producer is
+ * `createPredictor({ strategy: 'queue' })`, as a program that switches strategies by that option makes it.
  */
-import { createQueuePredictor } from '@yolokit/queue';
+import { createPredictor } from '@yolokit/concurrency';
+import type { QueuePredictor } from '@yolokit/queue';
 import type { Result } from '@yolokit/core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithFixtures, fixturePath } from './support/fixtures.js';
@@ -42,7 +44,9 @@ describeWithFixtures('queue: 2 worker processes + 1 producer equal one instance'
     it(`${TOTAL} predictions: every result equals the sequential single-instance one; each job completed once, by both workers`, async () => {
       const { redis, workers } = rig;
       const completions = await countCompletions(redis!.url, QUEUE);
-      const predictor = await createQueuePredictor({ queue: QUEUE, redis: redis!.url });
+      // No model: a producer only, for the two `yolokit worker` processes of the rig.
+      const predictor = (await createPredictor({ strategy: 'queue', queue: { name: QUEUE, redis: redis!.url } })) as QueuePredictor;
+      expect(predictor.strategy).toBe('queue');
       rig.predictor = predictor;
       expect(predictor.info?.runtime).toMatch(/onnxruntime-node/);
       expect((await predictor.workers()).map((w) => w.name).sort()).toEqual(workers.map((w) => w.name).sort());

@@ -176,6 +176,12 @@ describeWithFixtures('segmentation and pose through every strategy', [SEG, POSE,
       await redis?.stop();
     });
 
+    it("createPredictor({ strategy: 'queue' }) with the model (a queue worker in this process): every result equals the in-process one", async () => {
+      await expectReferenceResults('queue', (model) =>
+        createPredictor({ strategy: 'queue', queue: { name: `segment-strategies-${++queueNumber}`, redis: redis.url }, model: spec(model), workers: 1, threadsPerWorker: 1 }),
+      );
+    }, 600_000);
+
     /** A worker of its own queue serving `model` (one thread pool of one worker), and a producer. */
     async function queueFor(model: 'seg' | 'pose'): Promise<{ queue: string; worker: QueueWorker; predictor: QueuePredictor }> {
       const queue = `segment-strategies-${++queueNumber}`;
@@ -184,13 +190,6 @@ describeWithFixtures('segmentation and pose through every strategy', [SEG, POSE,
       const predictor = await createQueuePredictor({ queue, redis: redis.url });
       return { queue, worker, predictor };
     }
-
-    it('createQueuePredictor + a queue worker: every result equals the in-process one', async () => {
-      await expectReferenceResults('queue', async (model) => {
-        const { predictor } = await queueFor(model);
-        return predictor;
-      });
-    }, 600_000);
 
     it("a job's return value in Redis carries each mask as base64 bits, never RLE or arrays of numbers", async () => {
       const { queue, predictor } = await queueFor('seg');

@@ -1,6 +1,7 @@
 /**
  * Interchangeable concurrency strategies for yolokit models: an instance per worker thread, one shared instance
- * behind a FIFO lock, a process pool, and (for teaching) an unlocked shared instance. One `Predictor` API.
+ * behind a FIFO lock, a process pool, (for teaching) an unlocked shared instance, and queue workers on any machine
+ * (through `@yolokit/queue`, loaded when asked for). One `Predictor` API.
  *
  * @packageDocumentation
  */
@@ -33,6 +34,15 @@ export {
   STRATEGIES,
   type Strategy,
 } from './predictor.js';
+export type {
+  BackoffOptions,
+  ImageTransport,
+  KeepJobsPolicy,
+  QueueProducerOptions,
+  QueueStrategyModule,
+  QueueStrategyOptions,
+  QueueStrategyRequest,
+} from './queue-strategy.js';
 export type { SchedulerStats } from './scheduler.js';
 export { abortErrorFrom, withoutSignal } from './signal-options.js';
 export { StatefulDemoModel } from './stateful-demo-model.js';

@@ -7,6 +7,7 @@ import type { Executor, WorkerInfo } from './executor.js';
 import { InThreadExecutor, type PredictTarget } from './in-thread-executor.js';
 import { isModelSpec, loadModelFromSpec, type ModelSpec, threadsOfSpec, validateModelSpec, withThreads } from './model-spec.js';
 import { ProcessExecutor } from './process-executor.js';
+import { openQueueStrategy, type QueueStrategyOptions } from './queue-strategy.js';
 import { Scheduler, type SchedulerStats } from './scheduler.js';
 import { checkThreadBudget } from './thread-budget.js';
 import { ThreadExecutor } from './thread-executor.js';
@@ -19,10 +20,15 @@ import { ThreadExecutor } from './thread-executor.js';
  * - `processes`: an instance per child process; a process that dies is replaced.
  * - `unsafe-shared`: one instance, no lock at all. For teaching and tests only: it is exactly the sharing that
  *   Ultralytics' thread-safety guide warns about.
+ * - `queue`: jobs in a BullMQ queue on Redis, run by queue workers on any machine (`@yolokit/queue`, loaded
+ *   when asked for; see {@link PredictorOptions.queue}).
  */
-export type Strategy = 'locked' | 'threads' | 'processes' | 'unsafe-shared';
+export type Strategy = 'locked' | 'threads' | 'processes' | 'unsafe-shared' | 'queue';
 
-export const STRATEGIES: readonly Strategy[] = Object.freeze(['locked', 'threads', 'processes', 'unsafe-shared']);
+export const STRATEGIES: readonly Strategy[] = Object.freeze(['locked', 'threads', 'processes', 'unsafe-shared', 'queue']);
+
+/** The strategies that run their models in this process (every one but `queue`). */
+type LocalStrategy = Exclude<Strategy, 'queue'>;
 
 /** Options of {@link createPredictor}. */
 export interface PredictorOptions {
@@ -38,10 +44,23 @@ export interface PredictorOptions {
   /**
    * The model as a {@link ModelSpec} (any strategy), or, for `locked` and `unsafe-shared` in this thread, a live
    * model (a `YoloModel` or anything with `predict(image, options)`), which the predictor then does not dispose.
+   * Required by every strategy but `queue`, whose workers load their own; given to `queue`, this process also
+   * serves the queue (a queue worker with a `threads` pool of `workers` instances), so that a program moves
+   * between strategies by the `strategy` option alone.
    */
-  readonly model: ModelSpec | PredictTarget;
+  readonly model?: ModelSpec | PredictTarget;
   /**
-   * Worker threads or processes (`threads`, `processes` only).
+   * `queue` only, and required there: the queue's name, its Redis and the producer's options (validated by
+   * `@yolokit/queue`, which `createPredictor` loads for this strategy; install it beside this package).
+   *
+   * @example
+   * ```ts
+   * const predictor = await createPredictor({ strategy: 'queue', queue: { name: 'detect', redis: 'redis://10.0.0.5:6379' } });
+   * ```
+   */
+  readonly queue?: QueueStrategyOptions;
+  /**
+   * Worker threads or processes (`threads`, `processes`, and `queue` with a `model`: the local queue worker's).
    * @defaultValue `floor(cores / threadsPerWorker)`, at least 1
    */
   readonly workers?: number;
@@ -61,7 +80,8 @@ export interface PredictorOptions {
   readonly allowOversubscribe?: boolean;
   /**
    * Most tasks that may wait for a worker; one more rejects at once with `QueueFullError` (code `QUEUE_FULL`).
-   * `0` means no waiting at all.
+   * `0` means no waiting at all. For `queue`: most predictions of this producer waiting for their result (in
+   * Redis or on a worker), at least 1.
    * @defaultValue 1024
    */
   readonly maxQueue?: number;
@@ -120,9 +140,9 @@ export interface PredictManyOptions extends PredictCallOptions {
 /** What {@link Predictor.stats} reports. */
 export interface PredictorStats extends SchedulerStats {
   readonly strategy: Strategy;
-  /** The threads or processes running models now. */
+  /** The threads or processes running models now (for `queue`: those of this process's own queue worker, if any). */
   readonly workers: readonly WorkerInfo[];
-  /** Tasks that may run at once. */
+  /** Tasks that may run at once (for `queue`: predictions this producer may have in flight, `maxQueue`). */
   readonly concurrency: number;
   /** Intra-op threads given to each instance's runtime, when the backend has a thread option. */
   readonly threadsPerWorker: number | undefined;
@@ -170,6 +190,7 @@ export interface Predictor extends AsyncDisposable {
 const KNOWN_OPTIONS = new Set([
   'strategy',
   'model',
+  'queue',
   'workers',
   'threadsPerWorker',
   'allowOversubscribe',
@@ -184,6 +205,8 @@ const KNOWN_OPTIONS = new Set([
 /** Options with every default applied. */
 interface ResolvedOptions {
   readonly strategy: Strategy;
+  /** `queue` only: as given (validated by `@yolokit/queue`). */
+  readonly queue: QueueStrategyOptions | undefined;
   readonly spec: ModelSpec | undefined;
   readonly target: PredictTarget | undefined;
   readonly workers: number;
@@ -208,6 +231,9 @@ export function resolvePredictorOptions(options: unknown, cores = availableParal
   if (o.auto !== undefined && o.strategy !== 'auto') {
     throw new InvalidOptionError('options.auto', `options.auto applies to strategy 'auto' only, got strategy ${describeValue(o.strategy)}`);
   }
+  if (o.queue !== undefined && o.strategy !== 'queue') {
+    throw new InvalidOptionError('options.queue', `options.queue applies to strategy 'queue' only, got strategy ${describeValue(o.strategy)}`);
+  }
   for (const key of Object.keys(o)) {
     if (!KNOWN_OPTIONS.has(key)) {
       throw new InvalidOptionError(`options.${key}`, `options.${key} is not a predictor option; known options: ${[...KNOWN_OPTIONS].join(', ')}`);
@@ -218,26 +244,32 @@ export function resolvePredictorOptions(options: unknown, cores = availableParal
     throw new InvalidOptionError('options.strategy', `options.strategy must be one of ${STRATEGIES.map((s) => `'${s}'`).join(', ')}, got ${describeValue(strategy)}`);
   }
   const s = strategy as Strategy;
+  const queued = s === 'queue';
   const pooled = s === 'threads' || s === 'processes';
   const offMainThread = booleanOption(o, 'offMainThread', false);
   if (o.offMainThread !== undefined && s !== 'locked') {
-    throw new InvalidOptionError('options.offMainThread', `options.offMainThread applies to strategy 'locked' only; '${s}' ${pooled ? 'already runs off the main thread' : 'runs in this thread by definition'}`);
+    const where = pooled ? 'already runs off the main thread' : queued ? 'runs its models on queue workers' : 'runs in this thread by definition';
+    throw new InvalidOptionError('options.offMainThread', `options.offMainThread applies to strategy 'locked' only; '${s}' ${where}`);
   }
   const inThread = (s === 'locked' && !offMainThread) || s === 'unsafe-shared';
+  if (queued) checkQueueOptions(o);
 
-  if (o.model === undefined || o.model === null) {
+  if ((o.model === undefined || o.model === null) && !queued) {
     throw new InvalidOptionError('options.model', `options.model is required: a model spec { backend: { module, export?, options? }, model }${inThread ? ' or a loaded model' : ''}`);
   }
   let spec: ModelSpec | undefined;
   let target: PredictTarget | undefined;
-  if (isModelSpec(o.model)) {
+  if (o.model === undefined || o.model === null) {
+    // queue without a model: a producer only.
+  } else if (isModelSpec(o.model)) {
     validateModelSpec(o.model, 'options.model');
     spec = o.model;
   } else if (typeof (o.model as PredictTarget).predict === 'function') {
     if (!inThread) {
+      const where = queued ? 'to a queue worker' : 'to another thread or process';
       throw new InvalidOptionError(
         'options.model',
-        `options.model must be a model spec for strategy '${s}'${s === 'locked' ? ' with offMainThread' : ''}: a loaded model cannot cross to another thread or process; give { backend: { module, export, options }, model } instead`,
+        `options.model must be a model spec for strategy '${s}'${s === 'locked' ? ' with offMainThread' : ''}: a loaded model cannot cross ${where}; give { backend: { module, export, options }, model } instead`,
       );
     }
     target = o.model as PredictTarget;
@@ -245,19 +277,29 @@ export function resolvePredictorOptions(options: unknown, cores = availableParal
     validateModelSpec(o.model, 'options.model');
   }
 
-  if (o.workers !== undefined) {
-    positiveInteger(o.workers, 'options.workers');
-    if (!pooled) {
-      throw new InvalidOptionError('options.workers', `options.workers applies to strategies 'threads' and 'processes' only; '${s}' runs exactly one instance`);
+  for (const key of ['workers', 'threadsPerWorker'] as const) {
+    if (o[key] === undefined) continue;
+    positiveInteger(o[key], `options.${key}`);
+    if (queued && !spec) {
+      throw new InvalidOptionError(
+        `options.${key}`,
+        `options.${key} applies to strategy 'queue' only with options.model (this process's own queue worker); the queue's other workers set their own (yolokit worker --workers N --threads-per-worker K)`,
+      );
     }
   }
-  if (o.threadsPerWorker !== undefined) {
-    positiveInteger(o.threadsPerWorker, 'options.threadsPerWorker');
-    if (target) {
-      throw new InvalidOptionError('options.threadsPerWorker', 'options.threadsPerWorker needs a model spec: the threads of an already loaded model cannot be changed');
-    }
+  if (o.workers !== undefined && !pooled && !queued) {
+    throw new InvalidOptionError('options.workers', `options.workers applies to strategies 'threads' and 'processes' only; '${s}' runs exactly one instance`);
+  }
+  if (o.threadsPerWorker !== undefined && target) {
+    throw new InvalidOptionError('options.threadsPerWorker', 'options.threadsPerWorker needs a model spec: the threads of an already loaded model cannot be changed');
   }
   const maxQueue = o.maxQueue ?? 1024;
+  if (queued && (typeof maxQueue !== 'number' || !(Number.isInteger(maxQueue) || maxQueue === Number.POSITIVE_INFINITY) || maxQueue < 1)) {
+    throw new InvalidOptionError(
+      'options.maxQueue',
+      `options.maxQueue must be a positive integer or Infinity for strategy 'queue' (predictions of this producer waiting for their result), got ${describeValue(maxQueue)}`,
+    );
+  }
   if (typeof maxQueue !== 'number' || !(Number.isInteger(maxQueue) || maxQueue === Number.POSITIVE_INFINITY) || maxQueue < 0) {
     throw new InvalidOptionError('options.maxQueue', `options.maxQueue must be a non-negative integer or Infinity, got ${describeValue(maxQueue)}`);
   }
@@ -276,7 +318,7 @@ export function resolvePredictorOptions(options: unknown, cores = availableParal
 
   let workers: number;
   let threadsPerWorker: number;
-  if (pooled) {
+  if (pooled || queued) {
     const w = o.workers as number | undefined;
     const t = o.threadsPerWorker as number | undefined;
     threadsPerWorker = t ?? (w ? Math.max(1, Math.floor(cores / w)) : 1);
@@ -288,6 +330,7 @@ export function resolvePredictorOptions(options: unknown, cores = availableParal
   if (!booleanOption(o, 'allowOversubscribe', false)) checkThreadBudget(workers, threadsPerWorker, cores);
   return {
     strategy: s,
+    queue: queued ? (o.queue as QueueStrategyOptions) : undefined,
     spec,
     target,
     workers,
@@ -329,13 +372,25 @@ export function resolvePredictorOptions(options: unknown, cores = availableParal
 export async function createPredictor(options: PredictorOptions): Promise<Predictor> {
   if (options?.strategy === 'auto') return createAutoPredictor(options, createPredictor);
   const resolved = resolvePredictorOptions(options);
+  if (resolved.strategy === 'queue') {
+    const given = options as PredictorOptions;
+    return openQueueStrategy({
+      queue: resolved.queue!,
+      model: resolved.spec,
+      // The local queue worker's pool applies its own defaults to what is not given.
+      workers: given.workers,
+      threadsPerWorker: given.threadsPerWorker,
+      maxQueue: resolved.maxQueue,
+      taskTimeoutMs: resolved.taskTimeoutMs,
+    });
+  }
   const spec = resolved.spec ? withThreads(resolved.spec, resolved.threadsPerWorker) : undefined;
-  const executor = executorFor(resolved, spec);
+  const executor = executorFor(resolved as ResolvedOptions & { strategy: LocalStrategy }, spec);
   await executor.start();
   return new PoolPredictor(resolved, executor, spec ? threadsOfSpec(spec) : undefined);
 }
 
-function executorFor(resolved: ResolvedOptions, spec: ModelSpec | undefined): Executor {
+function executorFor(resolved: ResolvedOptions & { strategy: LocalStrategy }, spec: ModelSpec | undefined): Executor {
   switch (resolved.strategy) {
     case 'threads':
       return new ThreadExecutor({ spec: spec!, workers: resolved.workers, transferImages: resolved.transferImages });
@@ -445,6 +500,31 @@ class PoolPredictor implements Predictor {
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+}
+
+/** The options `strategy: 'queue'` takes no part in, and `options.queue` itself (its contents are `@yolokit/queue`'s to check). */
+function checkQueueOptions(o: Record<string, unknown>): void {
+  if (o.queue === undefined || o.queue === null) {
+    throw new InvalidOptionError(
+      'options.queue',
+      `options.queue is required for strategy 'queue': { name, redis, ... }, the queue's name and where its Redis is (such as { name: 'detect', redis: 'redis://127.0.0.1:6379' })`,
+    );
+  }
+  if (typeof o.queue !== 'object' || Array.isArray(o.queue)) {
+    throw new InvalidOptionError('options.queue', `options.queue must be an object { name, redis, ... }, got ${describeValue(o.queue)}`);
+  }
+  if (o.retryOnWorkerDeath !== undefined) {
+    throw new InvalidOptionError(
+      'options.retryOnWorkerDeath',
+      `options.retryOnWorkerDeath does not apply to strategy 'queue': a job whose worker dies goes back to the queue, and failed attempts are retried up to options.queue.attempts`,
+    );
+  }
+  if (o.transferImages !== undefined) {
+    throw new InvalidOptionError(
+      'options.transferImages',
+      `options.transferImages does not apply to strategy 'queue': images travel through Redis by reference or by value (options.queue.imageTransport)`,
+    );
   }
 }
 

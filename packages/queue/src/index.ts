@@ -1,5 +1,6 @@
 /**
- * The queue strategy of yolokit: producers with the `Predictor` API of `@yolokit/concurrency` on one side,
+ * The queue strategy of yolokit (`createPredictor({ strategy: 'queue' })` of `@yolokit/concurrency` loads this
+ * package): producers that are `Predictor`s of `@yolokit/concurrency` on one side,
  * dedicated inference workers on any number of machines on the other, BullMQ on Redis in between.
  *
  * @packageDocumentation
@@ -7,7 +8,7 @@
 export { ImageTooLargeError, JobLostError, JobStalledError, QueueConnectionError } from './errors.js';
 export { ImageFetchError } from './image-fetch-error.js';
 export { isJobError, type JobError, type JobErrorFields } from './job-failure.js';
-export type { ImageTransport } from './job-payload.js';
+export type { ImageTransport, QueueProducerOptions } from '@yolokit/concurrency';
 export { DEFAULT_MAX_IMAGE_BYTES, DEFAULT_PREFIX } from './options.js';
 export {
   type BackoffOptions,
@@ -20,6 +21,7 @@ export {
   type QueuePredictorOptions,
   type QueuePredictorStats,
   type QueuePredictProgress,
+  openQueueStrategy,
   resolveQueuePredictorOptions,
 } from './queue-predictor.js';
 export {

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Detection, Keypoints, Mask, Result } from '@yolokit/core';
 import { describe, expect, it } from 'vitest';
-import { fromJobImage, parsePayload, resultOfJobReturn, sourceOf, toJobImage } from './job-payload.js';
+import { decodedLength, fromJobImage, parsePayload, resultOfJobReturn, sourceOf, toJobImage } from './job-payload.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'yolokit-payload-'));
 const file = join(dir, 'a.png');
@@ -69,6 +69,12 @@ describe('job payloads from Redis', () => {
 
   it('refuses an oversized by-value image before decoding it', () => {
     expect(() => parsePayload({ v: 1, image: { kind: 'bytes', base64: 'A'.repeat(200) } }, 100)).toThrow(expect.objectContaining({ name: 'ImageTooLargeError' }));
+  });
+
+  it('reports the exact size of what was sent, without decoding it', () => {
+    for (const n of [0, 1, 2, 3, 4, 100, 4_096]) expect(decodedLength(Buffer.alloc(n, 7).toString('base64'))).toBe(n);
+    const base64 = Buffer.alloc(4_096, 7).toString('base64');
+    expect(() => parsePayload({ v: 1, image: { kind: 'bytes', base64 } }, 1_000)).toThrow(expect.objectContaining({ byteLength: 4_096, maxImageBytes: 1_000 }));
   });
 });
 

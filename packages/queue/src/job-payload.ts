@@ -6,7 +6,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { WireOptions } from '@yolokit/concurrency';
+import type { ImageTransport, WireOptions } from '@yolokit/concurrency';
 import { describeImage, ImageDecodeError, type ImageInput, InvalidOptionError, isRawImage, Result, type ResultJSON, type ResultWire } from '@yolokit/core';
 import { ImageTooLargeError } from './errors.js';
 import { ImageFetchError } from './image-fetch-error.js';
@@ -54,8 +54,8 @@ export interface JobReturn {
   readonly attemptsStarted: number;
 }
 
-/** How images that are paths or `file:` URLs travel. */
-export type ImageTransport = 'reference' | 'value';
+/** How images that are paths or `file:` URLs travel (the type is `@yolokit/concurrency`'s, shared with `createPredictor`). */
+export type { ImageTransport };
 
 /** The producer's half: an image as a job's `image` field. Enforces `maxImageBytes` on everything sent by value. */
 export async function toJobImage(image: ImageInput, transport: ImageTransport, maxImageBytes: number): Promise<JobImage> {
@@ -133,7 +133,7 @@ export function parsePayload(data: unknown, maxImageBytes: number): JobPayload {
       if (typeof i.base64 !== 'string') throw bad('image.base64 is not a string');
       // Checked before decoding, so an oversized job costs no allocation here.
       if (i.base64.length > base64Length(maxImageBytes)) {
-        throw new ImageTooLargeError(Math.floor((i.base64.length * 3) / 4), maxImageBytes, "the job's image");
+        throw new ImageTooLargeError(decodedLength(i.base64), maxImageBytes, "the job's image");
       }
       break;
     default:
@@ -196,4 +196,10 @@ async function fetchImage(href: string, limits: { maxImageBytes: number; fetchTi
     }
   }
   return new Uint8Array(Buffer.concat(chunks, total));
+}
+
+/** How many bytes `base64` decodes to, without decoding it. */
+export function decodedLength(base64: string): number {
+  const padding = base64.endsWith('==') ? 2 : base64.endsWith('=') ? 1 : 0;
+  return Math.floor((base64.length * 3) / 4) - padding;
 }

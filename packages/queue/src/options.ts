@@ -6,10 +6,10 @@ export const DEFAULT_MAX_IMAGE_BYTES = 8 * 1024 * 1024;
 export const DEFAULT_PREFIX = 'yolokit';
 
 /** Throws `InvalidOptionError` for keys of `options` not in `known`. @internal */
-export function rejectUnknown(options: Record<string, unknown>, known: ReadonlySet<string>, what: string): void {
+export function rejectUnknown(options: Record<string, unknown>, known: ReadonlySet<string>, what: string, path = 'options'): void {
   for (const key of Object.keys(options)) {
     if (!known.has(key)) {
-      throw new InvalidOptionError(`options.${key}`, `options.${key} is not ${what} option; known options: ${[...known].join(', ')}`);
+      throw new InvalidOptionError(`${path}.${key}`, `${path}.${key} is not ${what} option; known options: ${[...known].join(', ')}`);
     }
   }
 }

@@ -1,6 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { abortErrorFrom, LatencyRecorder, type Percentiles, PredictorClosedError, QueueFullError, TaskTimeoutError, withoutSignal } from '@yolokit/concurrency';
+import {
+  abortErrorFrom,
+  type BackoffOptions,
+  type KeepJobsPolicy,
+  LatencyRecorder,
+  type Percentiles,
+  type PredictCallOptions,
+  type PredictManyOptions,
+  type Predictor,
+  PredictorClosedError,
+  type PredictorStats,
+  type PredictProgress,
+  QueueFullError,
+  type QueueProducerOptions,
+  type QueueStrategyRequest,
+  TaskTimeoutError,
+  withoutSignal,
+} from '@yolokit/concurrency';
 import {
   AbortError,
   describeValue,
@@ -19,6 +36,7 @@ import type { Redis } from 'ioredis';
 import { JobLostError, QueueConnectionError } from './errors.js';
 import { fromFailedJob, type JobError } from './job-failure.js';
 import {
+  decodedLength,
   type ImageTransport,
   JOB_NAME,
   type JobPayload,
@@ -41,43 +59,18 @@ import {
   rejectUnknown,
 } from './options.js';
 import { closeRedis, openRedis, type RedisTarget, redactRedis, validateRedisTarget, waitUntilReady } from './redis-connection.js';
+import { createQueueWorker, type QueueWorker } from './queue-worker.js';
 import { withTimeout } from './with-timeout.js';
 import { listWorkers, type QueueWorkerInfo } from './worker-registry.js';
 
-/** How long finished jobs stay in Redis: `true` for ever, `false` not at all, or by age and/or count. */
-export type KeepJobsPolicy = boolean | { readonly ageSeconds?: number; readonly count?: number };
+export type { BackoffOptions, KeepJobsPolicy };
 
-/** Retry delays of a job's failed attempts (transient failures only; permanent ones are not retried). */
-export interface BackoffOptions {
-  /** `exponential`: `delayMs`, 2 × `delayMs`, 4 × ...; `fixed`: `delayMs` each time. */
-  readonly type: 'exponential' | 'fixed';
-  readonly delayMs: number;
-}
-
-/** Options of {@link createQueuePredictor}. */
-export interface QueuePredictorOptions {
+/** Options of {@link createQueuePredictor} (the producer options are `@yolokit/concurrency`'s, shared with `createPredictor({ strategy: 'queue' })`). */
+export interface QueuePredictorOptions extends QueueProducerOptions {
   /** The BullMQ queue the workers take jobs from (`yolokit worker --queue NAME`). */
   readonly queue: string;
   /** Where Redis is: `redis://host:6379`, or ioredis options. */
   readonly redis: RedisTarget;
-  /**
-   * The BullMQ key prefix; producers and workers of one queue must use the same.
-   * @defaultValue 'yolokit'
-   */
-  readonly prefix?: string;
-  /**
-   * How paths and `file:` URLs travel: `reference` sends the path (absolute, resolved here), for workers that
-   * share this storage at the same place; `value` reads the file here and sends its bytes. Bytes and raw pixels
-   * always travel by value; http(s) URLs always by reference (the worker downloads them).
-   * @defaultValue 'reference'
-   */
-  readonly imageTransport?: ImageTransport;
-  /**
-   * Largest image sent by value, in bytes; a larger one rejects with `ImageTooLargeError` (`INVALID_OPTION`)
-   * before anything is enqueued. Workers have their own limit.
-   * @defaultValue 8388608 (8 MiB)
-   */
-  readonly maxImageBytes?: number;
   /**
    * Most predictions of this producer waiting for their result; one more rejects at once with
    * `QueueFullError` (`QUEUE_FULL`). `predictMany` waits for room instead.
@@ -90,58 +83,10 @@ export interface QueuePredictorOptions {
    * @defaultValue Infinity
    */
   readonly taskTimeoutMs?: number;
-  /**
-   * Attempts per job: a transient failure (a dead inner worker, a timeout, a flaky download) is retried after
-   * {@link backoff} until this many attempts failed; then, as after a permanent failure, the job is
-   * dead-lettered (BullMQ's failed set) with its error, and the prediction rejects with it.
-   * @defaultValue 3
-   */
-  readonly attempts?: number;
-  /** @defaultValue `{ type: 'exponential', delayMs: 1000 }` */
-  readonly backoff?: BackoffOptions;
-  /**
-   * How long completed jobs (and so their results) stay in Redis, readable with {@link QueuePredictor.result}.
-   * @defaultValue `{ ageSeconds: 3600 }`
-   */
-  readonly keepResults?: KeepJobsPolicy;
-  /**
-   * How long dead-lettered jobs stay in Redis, readable with {@link QueuePredictor.deadLetters}.
-   * @defaultValue `{ ageSeconds: 604800 }` (7 days)
-   */
-  readonly keepFailed?: KeepJobsPolicy;
-  /**
-   * When a job this producer waits for is gone from Redis (Redis restarted without persistence), enqueue it
-   * again with the same id and data; otherwise reject its prediction with `JobLostError`.
-   * @defaultValue true
-   */
-  readonly resubmitLostJobs?: boolean;
-  /**
-   * Most times one job is resubmitted; once more it is lost and its prediction rejects with `JobLostError`.
-   * @defaultValue 3
-   */
-  readonly maxResubmits?: number;
-  /**
-   * How long to wait for Redis in {@link createQueuePredictor}.
-   * @defaultValue 10000
-   */
-  readonly connectTimeoutMs?: number;
-  /**
-   * How long Redis may be unreachable while predictions wait. Past it, every waiting prediction rejects with
-   * `QueueConnectionError` (`BACKEND_UNAVAILABLE`) naming its job; the producer keeps reconnecting and serves
-   * new predictions once Redis is back.
-   * @defaultValue 30000
-   */
-  readonly connectionLostTimeoutMs?: number;
-  /**
-   * How often the producer checks the state of jobs it has heard nothing from (a safety net under BullMQ's
-   * events, which it also does after every reconnection).
-   * @defaultValue 5000
-   */
-  readonly reconcileIntervalMs?: number;
 }
 
 /** Per-call options of {@link QueuePredictor.predict}. */
-export interface QueuePredictCallOptions {
+export interface QueuePredictCallOptions extends PredictCallOptions {
   /**
    * Stops waiting: a job no worker has started is removed; a running one finishes and its result is dropped.
    */
@@ -154,16 +99,11 @@ export interface QueuePredictCallOptions {
   readonly jobId?: string;
 }
 
-/** Progress of {@link QueuePredictor.predictMany}. */
-export interface QueuePredictProgress {
-  readonly completed: number;
-  readonly total: number;
-  readonly index: number;
-  readonly result: Result;
-}
+/** Progress of {@link QueuePredictor.predictMany}: the same as every predictor's. */
+export type QueuePredictProgress = PredictProgress;
 
 /** Per-call options of {@link QueuePredictor.predictMany}. */
-export interface QueuePredictManyOptions {
+export interface QueuePredictManyOptions extends PredictManyOptions {
   readonly signal?: AbortSignal;
   /** Called once per finished image, in completion order. */
   readonly onProgress?: (progress: QueuePredictProgress) => void;
@@ -174,8 +114,12 @@ export interface QueuePredictManyOptions {
   readonly jobIdPrefix?: string;
 }
 
-/** What {@link QueuePredictor.stats} reports. */
-export interface QueuePredictorStats {
+/**
+ * What {@link QueuePredictor.stats} reports: every predictor's statistics (`workers`, `threadsPerWorker`: those
+ * of this process's own queue worker when `createPredictor` was given a model, else none; `concurrency`:
+ * `maxQueue`), and the queue's.
+ */
+export interface QueuePredictorStats extends PredictorStats {
   readonly strategy: 'queue';
   readonly queue: string;
   /** Predictions resolved with a result. */
@@ -219,10 +163,11 @@ export interface DeadLetter {
 }
 
 /**
- * The producer side of the queue strategy: the Predictor API of `@yolokit/concurrency`, with predictions
- * running on queue workers anywhere that reach the same Redis.
+ * The producer side of the queue strategy: a `Predictor` of `@yolokit/concurrency` (what
+ * `createPredictor({ strategy: 'queue' })` returns), with predictions running on queue workers anywhere that
+ * reach the same Redis, and the queue's own extras (job ids, kept results, dead letters, the workers).
  */
-export interface QueuePredictor extends AsyncDisposable {
+export interface QueuePredictor extends Predictor {
   readonly strategy: 'queue';
   readonly queue: string;
   /** This producer's id, the prefix of the job ids it makes. */
@@ -250,14 +195,11 @@ export interface QueuePredictor extends AsyncDisposable {
   close(options?: { abort?: boolean }): Promise<void>;
 }
 
-const KNOWN_OPTIONS = new Set([
-  'queue',
-  'redis',
+/** The producer options (`QueueProducerOptions`), as `createQueuePredictor` and `createPredictor` take them. */
+const PRODUCER_OPTIONS = [
   'prefix',
   'imageTransport',
   'maxImageBytes',
-  'maxQueue',
-  'taskTimeoutMs',
   'attempts',
   'backoff',
   'keepResults',
@@ -267,7 +209,11 @@ const KNOWN_OPTIONS = new Set([
   'connectTimeoutMs',
   'connectionLostTimeoutMs',
   'reconcileIntervalMs',
-]);
+] as const;
+
+const KNOWN_OPTIONS = new Set(['queue', 'redis', 'maxQueue', 'taskTimeoutMs', ...PRODUCER_OPTIONS]);
+/** `PredictorOptions.queue` of `createPredictor({ strategy: 'queue' })`. */
+const STRATEGY_OPTIONS = new Set(['name', 'redis', ...PRODUCER_OPTIONS]);
 
 /** {@link QueuePredictorOptions} checked, with every default applied. */
 export function resolveQueuePredictorOptions(options: unknown) {
@@ -280,26 +226,54 @@ export function resolveQueuePredictorOptions(options: unknown) {
   return {
     queue: queueName(o.queue),
     redis: validateRedisTarget(o.redis, 'options.redis'),
-    prefix: prefixOption(o.prefix),
-    imageTransport: oneOf<ImageTransport>(o.imageTransport, 'options.imageTransport', ['reference', 'value'], 'reference'),
-    maxImageBytes: positiveInteger(o.maxImageBytes, 'options.maxImageBytes', DEFAULT_MAX_IMAGE_BYTES),
     maxQueue,
     taskTimeoutMs: milliseconds(o.taskTimeoutMs, 'options.taskTimeoutMs', Number.POSITIVE_INFINITY, true),
-    attempts: positiveInteger(o.attempts, 'options.attempts', 3),
-    backoff: backoffOption(o.backoff),
-    keepResults: keepOption(o.keepResults, 'options.keepResults', { ageSeconds: 3600 }),
-    keepFailed: keepOption(o.keepFailed, 'options.keepFailed', { ageSeconds: 7 * 24 * 3600 }),
-    resubmitLostJobs: booleanOption(o.resubmitLostJobs, 'options.resubmitLostJobs', true),
-    maxResubmits: positiveInteger(o.maxResubmits, 'options.maxResubmits', 3),
-    connectTimeoutMs: milliseconds(o.connectTimeoutMs, 'options.connectTimeoutMs', 10_000),
-    connectionLostTimeoutMs: milliseconds(o.connectionLostTimeoutMs, 'options.connectionLostTimeoutMs', 30_000),
-    reconcileIntervalMs: milliseconds(o.reconcileIntervalMs, 'options.reconcileIntervalMs', 5_000),
+    ...producerOptions(o, 'options'),
+  };
+}
+
+/**
+ * The options of `createPredictor({ strategy: 'queue', queue, maxQueue, taskTimeoutMs })` (which has checked
+ * `maxQueue` and `taskTimeoutMs`), as {@link resolveQueuePredictorOptions} gives them; messages name
+ * `options.queue.<option>`.
+ */
+function resolveStrategyOptions(request: QueueStrategyRequest): ResolvedPredictorOptions {
+  const path = 'options.queue';
+  if (typeof request.queue !== 'object' || request.queue === null || Array.isArray(request.queue)) {
+    throw new InvalidOptionError(path, `${path} must be an object { name, redis, ... }, got ${describeValue(request.queue)}`);
+  }
+  const o = request.queue as unknown as Record<string, unknown>;
+  rejectUnknown(o, STRATEGY_OPTIONS, 'a queue', path);
+  return {
+    queue: queueName(o.name, `${path}.name`),
+    redis: validateRedisTarget(o.redis, `${path}.redis`),
+    maxQueue: request.maxQueue,
+    taskTimeoutMs: request.taskTimeoutMs,
+    ...producerOptions(o, path),
+  };
+}
+
+/** The {@link QueueProducerOptions} of `o`, checked, with defaults; `path` is how messages name `o`. */
+function producerOptions(o: Record<string, unknown>, path: string) {
+  return {
+    prefix: prefixOption(o.prefix, `${path}.prefix`),
+    imageTransport: oneOf<ImageTransport>(o.imageTransport, `${path}.imageTransport`, ['reference', 'value'], 'reference'),
+    maxImageBytes: positiveInteger(o.maxImageBytes, `${path}.maxImageBytes`, DEFAULT_MAX_IMAGE_BYTES),
+    attempts: positiveInteger(o.attempts, `${path}.attempts`, 3),
+    backoff: backoffOption(o.backoff, `${path}.backoff`),
+    keepResults: keepOption(o.keepResults, `${path}.keepResults`, { ageSeconds: 3600 }),
+    keepFailed: keepOption(o.keepFailed, `${path}.keepFailed`, { ageSeconds: 7 * 24 * 3600 }),
+    resubmitLostJobs: booleanOption(o.resubmitLostJobs, `${path}.resubmitLostJobs`, true),
+    maxResubmits: positiveInteger(o.maxResubmits, `${path}.maxResubmits`, 3),
+    connectTimeoutMs: milliseconds(o.connectTimeoutMs, `${path}.connectTimeoutMs`, 10_000),
+    connectionLostTimeoutMs: milliseconds(o.connectionLostTimeoutMs, `${path}.connectionLostTimeoutMs`, 30_000),
+    reconcileIntervalMs: milliseconds(o.reconcileIntervalMs, `${path}.reconcileIntervalMs`, 5_000),
   };
 }
 
 type ResolvedPredictorOptions = ReturnType<typeof resolveQueuePredictorOptions>;
 
-function backoffOption(value: unknown): BackoffOptions {
+function backoffOption(value: unknown, option: string): BackoffOptions {
   if (value === undefined) return { type: 'exponential', delayMs: 1_000 };
   const ok =
     typeof value === 'object' &&
@@ -308,7 +282,7 @@ function backoffOption(value: unknown): BackoffOptions {
     typeof (value as BackoffOptions).delayMs === 'number' &&
     Number.isSafeInteger((value as BackoffOptions).delayMs) &&
     (value as BackoffOptions).delayMs >= 0;
-  if (!ok) throw new InvalidOptionError('options.backoff', `options.backoff must be { type: 'exponential' | 'fixed', delayMs: non-negative integer }, got ${describeValue(value)}`);
+  if (!ok) throw new InvalidOptionError(option, `${option} must be { type: 'exponential' | 'fixed', delayMs: non-negative integer }, got ${describeValue(value)}`);
   return value as BackoffOptions;
 }
 
@@ -371,7 +345,39 @@ interface PendingJob {
  * ```
  */
 export async function createQueuePredictor(options: QueuePredictorOptions): Promise<QueuePredictor> {
-  const resolved = resolveQueuePredictorOptions(options);
+  return openProducer(resolveQueuePredictorOptions(options), undefined);
+}
+
+/**
+ * `createPredictor({ strategy: 'queue', queue, model?, ... })` of `@yolokit/concurrency` lands here (it loads
+ * this package with a dynamic import). Without a model it is {@link createQueuePredictor}; with one, this process
+ * also serves the queue: a queue worker with a `threads` pool of the model starts first (so a model that cannot
+ * load rejects here with its typed error), and the predictor's `close()` stops it after the producer.
+ * @internal `createPredictor({ strategy: 'queue' })` is the public way in.
+ */
+export async function openQueueStrategy(request: QueueStrategyRequest): Promise<QueuePredictor> {
+  const resolved = resolveStrategyOptions(request);
+  if (!request.model) return openProducer(resolved, undefined);
+  const worker = await createQueueWorker({
+    queue: resolved.queue,
+    redis: resolved.redis,
+    prefix: resolved.prefix,
+    model: request.model,
+    maxImageBytes: resolved.maxImageBytes,
+    connectTimeoutMs: resolved.connectTimeoutMs,
+    ...(request.workers === undefined ? {} : { workers: request.workers }),
+    ...(request.threadsPerWorker === undefined ? {} : { threadsPerWorker: request.threadsPerWorker }),
+  });
+  try {
+    return await openProducer(resolved, worker);
+  } catch (error) {
+    await worker.close({ returnJobs: true });
+    throw error;
+  }
+}
+
+/** Connects a producer; `worker`, this process's own queue worker if any, is closed with it. */
+async function openProducer(resolved: ResolvedPredictorOptions, worker: QueueWorker | undefined): Promise<QueuePredictor> {
   const id = randomBytes(4).toString('hex');
   const client = openRedis(resolved.redis, `yolokit-producer:${id}`);
   const eventsClient = openRedis(resolved.redis, `yolokit-producer-events:${id}`);
@@ -388,7 +394,7 @@ export async function createQueuePredictor(options: QueuePredictorOptions): Prom
     events.on('error', () => {});
     await Promise.all([queue.waitUntilReady(), events.waitUntilReady()]);
     const announced = await listWorkers(client, resolved.prefix, resolved.queue).catch(() => []);
-    return new RedisQueuePredictor(resolved, id, client, eventsClient, queue, events, announced[0]?.info);
+    return new RedisQueuePredictor(resolved, id, client, eventsClient, queue, events, worker?.info ?? announced[0]?.info, worker);
   } catch (error) {
     await events?.close().catch(() => {});
     await queue?.close().catch(() => {});
@@ -412,8 +418,11 @@ class RedisQueuePredictor implements QueuePredictor {
   readonly #pending = new Map<string, PendingJob>();
   readonly #jobOptions: JobsOptions;
   readonly #redis: string;
+  /** This process's own queue worker (`createPredictor` with a model), closed after the producer. */
+  readonly #worker: QueueWorker | undefined;
   #sequence = 0;
   #closed = false;
+  #aborted = false;
   #closing: Promise<void> | undefined;
   #downSince: number | undefined;
   #reconciling: Promise<void> | undefined;
@@ -440,8 +449,10 @@ class RedisQueuePredictor implements QueuePredictor {
     queue: Queue,
     events: QueueEvents,
     info: ModelInfo | undefined,
+    worker: QueueWorker | undefined,
   ) {
     this.#options = options;
+    this.#worker = worker;
     this.queue = options.queue;
     this.id = id;
     this.info = info;
@@ -759,7 +770,7 @@ class RedisQueuePredictor implements QueuePredictor {
         error: fromFailedJob(job),
         attemptsMade: job.attemptsMade,
         failedAt: job.finishedOn,
-        image: !image ? '?' : image.kind === 'path' ? image.path : image.kind === 'url' ? image.href : `<${image.kind} ${Math.floor((image.base64.length * 3) / 4)} bytes>`,
+        image: !image ? '?' : image.kind === 'path' ? image.path : image.kind === 'url' ? image.href : `<${image.kind} ${decodedLength(image.base64)} bytes>`,
       };
     });
   }
@@ -775,9 +786,13 @@ class RedisQueuePredictor implements QueuePredictor {
       if (job.state === 'active') inFlight += 1;
       else queued += 1;
     }
+    const pool = this.#worker?.stats().pool;
     return {
       strategy: 'queue',
       queue: this.queue,
+      workers: pool?.workers ?? [],
+      concurrency: this.#options.maxQueue,
+      threadsPerWorker: pool?.threadsPerWorker,
       completed: this.#completed,
       failed: this.#failed,
       failures: { ...this.#failures },
@@ -801,6 +816,7 @@ class RedisQueuePredictor implements QueuePredictor {
     this.#closed = true;
     for (const wake of this.#roomWaiters.splice(0)) wake();
     if (options.abort) {
+      this.#aborted = true;
       for (const job of [...this.#pending.values()]) {
         this.#fail(job, new PredictorClosedError('the predictor was closed with { abort: true } before this prediction finished'), true);
       }
@@ -821,6 +837,8 @@ class RedisQueuePredictor implements QueuePredictor {
     await withTimeout(this.#events.close(), 2_000).catch(() => {});
     await withTimeout(this.#queue.close(), 2_000).catch(() => {});
     await Promise.all([closeRedis(this.#client), closeRedis(this.#eventsClient)]);
+    // Every prediction has settled; jobs of other producers this worker still holds go back to the queue.
+    await this.#worker?.close({ returnJobs: this.#aborted });
   }
 
   [Symbol.asyncDispose](): Promise<void> {

@@ -1,13 +1,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { BackendUnavailableError, type Result } from '@yolokit/core';
+import type { Predictor } from '@yolokit/concurrency';
+import { BackendUnavailableError } from '@yolokit/core';
 import type { BackendName } from '../image-predictor.js';
 import { waitUntilReady } from './child-ready.js';
 import { killOnExit, stopChild } from './private-redis.js';
 import { withDescendants } from './process-metrics.js';
 
 type QueueModule = typeof import('@yolokit/queue');
+type CreatePredictor = (typeof import('@yolokit/concurrency'))['createPredictor'];
 
 /** The BullMQ key prefix of every queue the bench makes: its keys in a Redis of yours are `yolokit-bench:*`. */
 export const BENCH_QUEUE_PREFIX = 'yolokit-bench';
@@ -36,16 +38,18 @@ export interface QueueSetup {
   readonly queue: string;
   /** The pids of the `yolokit worker` processes. */
   readonly workerPids: readonly number[];
+  /** The producer, `createPredictor({ strategy: 'queue' })`: measured as every other setup's predictor is. */
+  readonly predictor: Predictor;
   /** The worker processes and their descendants, for memory and CPU. */
   pids(): number[];
-  predict(image: string): Promise<Result>;
   /** Closes the producer, then stops every worker (SIGTERM, SIGKILL after 30 s) and waits for them to exit. */
   close(): Promise<void>;
 }
 
 /** What {@link openQueueSetup} starts. */
 export interface QueueSetupOptions {
-  readonly queueModule: QueueModule;
+  /** `@yolokit/concurrency`'s: the producer is its queue strategy. */
+  readonly createPredictor: CreatePredictor;
   readonly redis: string;
   /** A queue name of this setup only, so that runs do not mix. */
   readonly queue: string;
@@ -62,7 +66,7 @@ export interface QueueSetupOptions {
 }
 
 /**
- * Opens a producer (`createQueuePredictor`) on `queue`, then starts `workers` `yolokit worker` processes on it
+ * Opens a producer (`createPredictor({ strategy: 'queue' })`) on `queue`, then starts `workers` `yolokit worker` processes on it
  * (each `--workers 1 --threads-per-worker K`: one model instance in a worker thread of its own process) and
  * resolves once every one is ready. If any fails to start, the others and the producer are closed, and the
  * error (`BACKEND_UNAVAILABLE`) quotes what the worker said.
@@ -88,15 +92,18 @@ export async function openQueueSetup(options: QueueSetupOptions): Promise<QueueS
   ];
   // The producer first: it reaches Redis or fails with QueueConnectionError (BACKEND_UNAVAILABLE) within its
   // connect timeout, before any worker is started.
-  const predictor = await options.queueModule.createQueuePredictor({
-    queue: options.queue,
-    redis: options.redis,
-    prefix: BENCH_QUEUE_PREFIX,
+  const predictor = await options.createPredictor({
+    strategy: 'queue',
+    queue: {
+      name: options.queue,
+      redis: options.redis,
+      prefix: BENCH_QUEUE_PREFIX,
+      // A bench measures; a failure must fail it, not be retried out of sight.
+      attempts: 1,
+      keepResults: { ageSeconds: 60 },
+      keepFailed: { ageSeconds: 3600 },
+    },
     maxQueue: Number.POSITIVE_INFINITY,
-    // A bench measures; a failure must fail it, not be retried out of sight.
-    attempts: 1,
-    keepResults: { ageSeconds: 60 },
-    keepFailed: { ageSeconds: 3600 },
   });
   const started = Array.from({ length: options.workers }, () => startWorker(args, options.readyTimeoutMs ?? 120_000));
   const settled = await Promise.allSettled(started);
@@ -112,7 +119,7 @@ export async function openQueueSetup(options: QueueSetupOptions): Promise<QueueS
     queue: options.queue,
     workerPids,
     pids: () => withDescendants(workerPids),
-    predict: (image) => predictor.predict(image),
+    predictor,
     close() {
       closing ??= (async () => {
         try {

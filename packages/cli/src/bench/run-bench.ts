@@ -20,13 +20,12 @@ import { renderMarkdown, renderText } from './bench-render.js';
 import { driveLoad, EVENT_LOOP_RESOLUTION_MS, type LoadSample, type MeasureLimit, withSystemMetrics } from './measure.js';
 import { benchRedisPlan, findRedisServer, type PrivateRedis, startPrivateRedis } from './private-redis.js';
 import { machineInfo } from './process-metrics.js';
-import { BENCH_QUEUE_PREFIX, importQueue, openQueueSetup, yolokitBin } from './queue-setup.js';
+import { BENCH_QUEUE_PREFIX, importQueue, openQueueSetup, type QueueSetup, yolokitBin } from './queue-setup.js';
 
 type Concurrency = typeof import('@yolokit/concurrency');
 
-/** What the `queue` setups need: `@yolokit/queue`, a Redis, the bin the workers run, a name for this run's queues. */
+/** What the `queue` setups need: a Redis, the bin the workers run, a name for this run's queues. */
 interface QueueContext {
-  readonly module: typeof import('@yolokit/queue');
   readonly redis: string;
   readonly bin: string;
   readonly runId: string;
@@ -70,9 +69,10 @@ export async function runBench(options: BenchOptions, partialIo: Partial<CliIo> 
   const cores = availableParallelism();
   const setups = planSetups(options, cores);
   const spec: ModelSpec = { backend: BACKEND_MODULES[options.backend], model: modelPath };
-  // Checked before anything is loaded: the queue's module, its Redis and the bin its workers run.
+  // Checked before anything is loaded: the queue's module (createPredictor loads it), its Redis and the bin its workers run.
+  if (options.strategies.includes('queue')) await importQueue();
   const queuePlan = options.strategies.includes('queue')
-    ? { module: await importQueue(), bin: yolokitBin(), redis: benchRedisPlan(options.redis, options.redis === undefined ? findRedisServer() : undefined) }
+    ? { bin: yolokitBin(), redis: benchRedisPlan(options.redis, options.redis === undefined ? findRedisServer() : undefined) }
     : undefined;
   const { info, tensor } = await probe(concurrency, spec, images[0]);
 
@@ -118,9 +118,9 @@ export async function runBench(options: BenchOptions, partialIo: Partial<CliIo> 
       } else {
         redis = queuePlan.redis.url;
       }
-      queue = { module: queuePlan.module, redis, bin: queuePlan.bin, runId: `${process.pid}-${Date.now().toString(36)}` };
+      queue = { redis, bin: queuePlan.bin, runId: `${process.pid}-${Date.now().toString(36)}` };
       // Fail before measuring anything when Redis cannot be reached (QueueConnectionError, BACKEND_UNAVAILABLE).
-      await (await queue.module.createQueuePredictor({ queue: `yolokit-bench-${queue.runId}-check`, redis, prefix: BENCH_QUEUE_PREFIX })).close();
+      await (await concurrency.createPredictor({ strategy: 'queue', queue: { name: `yolokit-bench-${queue.runId}-check`, redis, prefix: BENCH_QUEUE_PREFIX } })).close();
     }
     for (let round = 0; round < options.rounds; round++) {
       for (let i = 0; i < units.length; i++) {
@@ -315,11 +315,13 @@ async function measureSetup(config: {
 }): Promise<void> {
   const { concurrency, spec, images, round, progress } = config;
   let setup = config.setup;
-  let opened: { predict: (image: string) => Promise<Result>; pids: () => number[]; close: () => Promise<void> };
+  // Every setup is a Predictor; the queue's also has the `yolokit worker` processes it starts and stops.
+  let predictor: Predictor;
+  let queueSetup: QueueSetup | undefined;
   if (setup.strategy === 'queue') {
     if (!config.queue) throw new Error('strategy queue without its Redis');
-    const queue = await openQueueSetup({
-      queueModule: config.queue.module,
+    queueSetup = await openQueueSetup({
+      createPredictor: concurrency.createPredictor,
       redis: config.queue.redis,
       queue: `yolokit-bench-${config.queue.name}`,
       workers: setup.workers,
@@ -328,10 +330,10 @@ async function measureSetup(config: {
       backend: config.queue.backend,
       bin: config.queue.bin,
     });
+    const queue = queueSetup;
     progress.note(`round ${round + 1}/${config.rounds} ${setupLabel(setup)}: ${queue.workerPids.length} yolokit worker process${queue.workerPids.length === 1 ? '' : 'es'} ready on queue ${queue.queue} (pids ${queue.workerPids.join(', ')})`);
-    opened = queue;
+    predictor = queue.predictor;
   } else {
-    let predictor: Predictor;
     if (setup.strategy === 'auto') {
       let choice: AutoChoice | undefined;
       const t0 = performance.now();
@@ -353,18 +355,15 @@ async function measureSetup(config: {
         threadsPerWorker: setup.threadsPerWorker,
       });
     }
-    opened = {
-      predict: (image) => predictor.predict(image),
-      pids: () =>
-        predictor
-          .stats()
-          .workers.filter((worker) => worker.kind === 'process')
-          .map((worker) => worker.id),
-      close: () => predictor.close(),
-    };
   }
+  const predict = (image: string): Promise<Result> => predictor.predict(image);
+  const pids = (): number[] =>
+    queueSetup?.pids() ??
+    predictor
+      .stats()
+      .workers.filter((worker) => worker.kind === 'process')
+      .map((worker) => worker.id);
   try {
-    const { predict, pids } = opened;
     const warmup = config.warmupOf(setup.workers);
     if (warmup > 0) await driveLoad(predict, images, Math.max(1, setup.workers), { requests: warmup });
     for (const level of config.levels) {
@@ -373,7 +372,7 @@ async function measureSetup(config: {
       config.onRecord(setup, level, recordOf(round, value, system));
     }
   } finally {
-    await opened.close();
+    await (queueSetup ?? predictor).close();
   }
 }
 
