@@ -102,10 +102,12 @@ describe('segmentation and pose models whose outputs do not fit: typed errors', 
     expect(obb.message).toContain('16 classes needs [1, 20+1, N]');
   });
 
-  it('tasks not decoded yet (classify) name the task and shapes', async () => {
-    const classify = await predictError([[1, 80]], { task: 'classify', names: COCO_NAMES });
+  it('a classifier whose probabilities do not match its class names', async () => {
+    // ImageNet's 1000 probabilities with COCO's 80 names.
+    const classify = await predictError([[1, 1000]], { task: 'classify', names: COCO_NAMES });
     expect(classify.message).toMatch(/\bclassify\b/);
-    expect(classify.message).toContain('[1, 80]');
+    expect(classify.message).toContain('[1, 1000]');
+    expect(classify.message).toContain('80 class names but its output has 1000 probabilities');
   });
 
   it('the same shapes with fitting metadata decode (the fake is not what fails)', async () => {
@@ -121,6 +123,7 @@ describe('segmentation and pose models whose outputs do not fit: typed errors', 
     });
     const pose = await createModel({ backend: fakeBackend([[1, 56, 8400]], { task: 'pose', names: "{0: 'person'}", kpt_shape: '[17, 3]' }), model: 'fake.onnx' });
     const obb = await createModel({ backend: fakeBackend([[1, 20, 8400]], { task: 'obb', names: namesOf(15) }), model: 'fake.onnx' });
+    const classify = await createModel({ backend: fakeBackend([[1, 80]], { task: 'classify', names: COCO_NAMES }), model: 'fake.onnx' });
     try {
       expect(segment.info.task).toBe('segment');
       expect(pose.info.task).toBe('pose');
@@ -129,7 +132,9 @@ describe('segmentation and pose models whose outputs do not fit: typed errors', 
       expect((await segment.predict(IMAGE)).detections).toEqual([]);
       expect((await pose.predict(IMAGE)).task).toBe('pose');
       expect((await obb.predict(IMAGE)).task).toBe('obb');
+      expect((await classify.predict(IMAGE)).probs).toHaveLength(80);
     } finally {
+      await classify.dispose();
       await segment.dispose();
       await pose.dispose();
       await obb.dispose();

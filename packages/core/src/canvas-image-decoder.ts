@@ -13,6 +13,7 @@ import {
   type RawImage,
   validateRawImage,
 } from './image-input.js';
+import { classifyPixels } from './classify-transform.js';
 import { letterboxPixels } from './letterbox-pixels.js';
 
 /**
@@ -31,6 +32,18 @@ export class CanvasImageDecoder implements ImageDecoder {
     throwIfAborted(options.signal);
     checkImageSize(where, raw.width, raw.height);
     return letterboxPixels(raw, target.width, target.height);
+  }
+
+  /**
+   * A classifier's input ({@link ImageDecoder.classifyCrop}): the decoded pixels resized and centre-cropped with
+   * PIL's arithmetic (`classifyPixels`), the same bytes as in Node for the same pixels.
+   */
+  async classifyCrop(image: ImageInput | ImageData, size: number, options: DecodeImageOptions = {}): Promise<LetterboxedImage> {
+    const where = describeImage(image as ImageInput);
+    const raw = await this.decode(image, where, options.signal, options.maxBytes);
+    throwIfAborted(options.signal);
+    checkImageSize(where, raw.width, raw.height);
+    return classifyPixels(raw, size);
   }
 
   /** Decodes any supported input to raw RGBA/RGB pixels; `maxBytes` bounds downloads, bytes and raw pixels. */

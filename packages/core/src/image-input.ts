@@ -30,6 +30,12 @@ export interface LetterboxedImage {
  */
 export interface ImageDecoder {
   letterbox(image: ImageInput, target: { width: number; height: number }, options?: DecodeImageOptions): Promise<LetterboxedImage>;
+  /**
+   * The input of a classifier, Ultralytics' `classify_transforms(size)`: the short side resized to `size` and the
+   * centre `size`×`size` cropped (see `classifyPixels`), as RGB bytes, with the crop as a geometry of negative
+   * padding. Optional: a decoder without it cannot feed classify models (they say so with an error).
+   */
+  classifyCrop?(image: ImageInput, size: number, options?: DecodeImageOptions): Promise<LetterboxedImage>;
 }
 
 /** Options of {@link ImageDecoder.letterbox}. */

@@ -1,6 +1,6 @@
 import { type Backend, type BackendSession, DEFAULT_MAX_MODEL_BYTES, DEFAULT_MODEL_TIMEOUT_MS, type Float32Tensor, type ModelSource, type TensorInfo, type TensorLayout } from './backend.js';
 import { DisposedError, InferenceError, InvalidOptionError, ModelLoadError, throwIfAborted, UnsupportedOutputError, YoloError } from './errors.js';
-import { checkImageBytes, DEFAULT_MAX_IMAGE_BYTES, type ImageDecoder, type ImageInput } from './image-input.js';
+import { checkImageBytes, DEFAULT_MAX_IMAGE_BYTES, type DecodeImageOptions, type ImageDecoder, type ImageInput, type LetterboxedImage } from './image-input.js';
 import { MAX_TIMER_MS, positiveIntegerOption } from './integer-option.js';
 import { type ModelMetadata, parseUltralyticsMetadata } from './metadata.js';
 import { modelInputSize } from './model-input-size.js';
@@ -8,6 +8,7 @@ import type { OutputFormat } from './output-format.js';
 import { type PredictOptions, type ResolvedPredictOptions, resolvePredictOptions } from './predict-options.js';
 import { Result } from './result.js';
 import { decodeTask } from './task-heads.js';
+import { checkClassifyOptions } from './task-options.js';
 import { resolveTaskLayout, type SupportedTask, type TaskLayout } from './task-layout.js';
 import { pixelsToTensor } from './tensor.js';
 
@@ -157,6 +158,8 @@ export class YoloModel {
    * Backend contract lets no session keep the input after its run settles.
    */
   readonly #spareInputs: Float32Array[] = [];
+  /** Whether inputs are a classifier's centre crop rather than the letterbox. */
+  #classifier: boolean;
   /** Output layouts by output shapes: resolved once, read on every prediction. */
   readonly #layouts = new Map<string, TaskLayout>();
   #disposed = false;
@@ -200,8 +203,9 @@ export class YoloModel {
       imgsz: size,
       dynamicInput: dynamic,
       metadata,
-      task: staticLayout?.task ?? (typeof metadata.task === 'string' && ['detect', 'segment', 'pose', 'obb'].includes(metadata.task) ? (metadata.task as SupportedTask) : undefined),
+      task: staticLayout?.task ?? (typeof metadata.task === 'string' && ['detect', 'segment', 'pose', 'obb', 'classify'].includes(metadata.task) ? (metadata.task as SupportedTask) : undefined),
     });
+    this.#classifier = this.info.task === 'classify';
     this.#defaults = config.defaults;
     this.#decoder = config.imageDecoder;
     this.#normalizedBoxes = config.normalizedBoxes;
@@ -214,18 +218,25 @@ export class YoloModel {
     return this.#names;
   }
 
-  /** Detects objects in one image (with masks, keypoints or oriented boxes for segmentation, pose and obb models). */
+  /**
+   * Detects objects in one image (with masks, keypoints or oriented boxes for segmentation, pose and obb models),
+   * or classifies it (classify models: `probs` and `top5`, no detections).
+   */
   async predict(image: ImageInput, options?: PredictOptions): Promise<Result> {
     if (this.#disposed) throw new DisposedError('This model');
     const resolved = resolvePredictOptions(options, this.#defaults);
     const signal = options?.signal;
     throwIfAborted(signal);
     const [height, width] = this.#inputSizeFor(resolved);
+    if (this.#classifier) checkClassifyOptions(resolved);
 
     const t0 = performance.now();
     // Bytes and raw pixels by value are checked here, whatever the decoder; paths by the decoder that reads them.
     checkImageBytes(image, this.#maxImageBytes);
-    const { pixels, geometry } = await this.#decoder.letterbox(image, { width, height }, { signal, maxBytes: this.#maxImageBytes });
+    const decodeOptions = { signal, maxBytes: this.#maxImageBytes };
+    const { pixels, geometry } = this.#classifier
+      ? await this.#classifyCrop(image, width, height, decodeOptions)
+      : await this.#decoder.letterbox(image, { width, height }, decodeOptions);
     const input = pixelsToTensor(pixels, width, height, this.session.layout, this.#spareInputs.pop());
     let outputs: Float32Tensor[];
     let t1: number;
@@ -240,6 +251,12 @@ export class YoloModel {
     const t2 = performance.now();
 
     const layout = this.taskLayoutOf(outputs.map((o) => o.dims));
+    if (layout.task === 'classify' && !this.#classifier) {
+      // A classifier told only by its output (no task metadata, output shapes unknown before a run): its input is
+      // the centre crop, not the letterbox, so predict again with it (once: the model remembers).
+      this.#classifier = true;
+      return this.predict(image, options);
+    }
     const findings = decodeTask(layout, { outputs, geometry, options: resolved, names: this.#names, normalizedBoxes: this.#normalizedBoxes });
     const t3 = performance.now();
     return new Result({
@@ -275,6 +292,20 @@ export class YoloModel {
   #resolveLayout(outputs: readonly (readonly number[])[], metadata: ModelMetadata, layout: TensorLayout): TaskLayout {
     const { classCount, end2end, task, kptShape } = metadata;
     return resolveTaskLayout(outputs, { task, classCount: classCount || undefined, end2end, kptShape, layout });
+  }
+
+  /** A classifier's input: Ultralytics' classify transform (a square crop), from the decoder. */
+  async #classifyCrop(image: ImageInput, width: number, height: number, options: DecodeImageOptions): Promise<LetterboxedImage> {
+    if (width !== height) {
+      throw new InvalidOptionError('options.imgsz', `a classifier's input is square (Ultralytics' classify transform crops imgsz × imgsz); this one is ${height}x${width}`);
+    }
+    if (!this.#decoder.classifyCrop) {
+      throw new InvalidOptionError(
+        'options.imageDecoder',
+        "this model is a classifier, and its image decoder has no classifyCrop() to make a classifier's input (the short side resized, the centre cropped); add one, or use the default decoder",
+      );
+    }
+    return this.#decoder.classifyCrop(image, width, options);
   }
 
   /** Frees the runtime session. Idempotent. */

@@ -42,5 +42,7 @@ export {
 export { type OrientedBox, type Corners, regularizeOrientedBox, orientedBoxCorners, orientedBoxBounds, unletterboxOrientedBox } from './oriented-box.js';
 export { probiou, boxCovariance } from './probiou.js';
 export { rotatedNonMaxSuppression } from './rotated-nms.js';
+export { classifyGeometry, classifyPixels } from './classify-transform.js';
+export { checkClassifyOptions } from './task-options.js';
 export { upsampledMask, nativeMask, type MaskRequest } from './segment-masks.js';
 export { YoloModel, type CreateModelOptions, type ModelInfo } from './model.js';

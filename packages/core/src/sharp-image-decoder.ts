@@ -13,6 +13,7 @@ import {
   type DecodeImageOptions,
   validateRawImage,
 } from './image-input.js';
+import { classifyPixels } from './classify-transform.js';
 import { letterboxGeometry } from './letterbox.js';
 import { placeInLetterbox } from './letterbox-pixels.js';
 
@@ -50,10 +51,7 @@ export class SharpImageDecoder implements ImageDecoder {
     const input = await readInput(image, where, options.maxBytes ?? DEFAULT_MAX_IMAGE_BYTES, options.signal);
     throwIfAborted(options.signal);
     try {
-      const rawOptions = isRawImage(image)
-        ? { raw: { width: image.width, height: image.height, channels: image.channels } }
-        : {};
-      const source = sharp(input as Buffer, { failOn: 'error', ignoreIcc: true, ...rawOptions });
+      const source = openImage(sharp, input, image);
       // Raw pixels come with their size and no orientation: no header to read.
       const metadata = isRawImage(image) ? { width: image.width, height: image.height, orientation: 1 } : await source.metadata();
       let width = metadata.width ?? 0;
@@ -78,14 +76,54 @@ export class SharpImageDecoder implements ImageDecoder {
       const pixels = placeInLetterbox(new Uint8Array(resized.data.buffer, resized.data.byteOffset, resized.data.byteLength), geometry);
       return { pixels, geometry };
     } catch (error) {
-      if (YoloError.isInstance(error)) throw error;
-      throw new ImageDecodeError(
-        where,
-        `could not decode image ${where}: ${(error as Error).message}. Give a JPEG, PNG, WebP, AVIF, GIF or TIFF file, or raw RGB/RGBA pixels.`,
-        { cause: error },
-      );
+      throw decodeFailure(where, error);
     }
   }
+
+  /**
+   * A classifier's input ({@link ImageDecoder.classifyCrop}): decoded by sharp at full size (EXIF orientation
+   * applied, alpha dropped, sRGB, ICC profiles not applied, as for the letterbox), then resized and cropped in
+   * JavaScript with PIL's arithmetic (`classifyPixels`), because Ultralytics resizes classifier inputs with PIL
+   * and libvips' bilinear rounds differently.
+   */
+  async classifyCrop(image: ImageInput, size: number, options: DecodeImageOptions = {}): Promise<LetterboxedImage> {
+    const where = describeImage(image);
+    if (isRawImage(image)) {
+      // No header, no orientation: the pixels are already what sharp would decode.
+      checkImageBytes(image, options.maxBytes ?? DEFAULT_MAX_IMAGE_BYTES);
+      checkImageSize(where, image.width, image.height);
+      return classifyPixels(image, size);
+    }
+    const sharp = await loadSharp();
+    const input = await readInput(image, where, options.maxBytes ?? DEFAULT_MAX_IMAGE_BYTES, options.signal);
+    throwIfAborted(options.signal);
+    let decoded: { data: Buffer; info: { width: number; height: number; channels: number } };
+    try {
+      decoded = await openImage(sharp, input, image).rotate().removeAlpha().toColourspace('srgb').raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+    } catch (error) {
+      throw decodeFailure(where, error);
+    }
+    const { data, info } = decoded;
+    checkImageSize(where, info.width, info.height);
+    throwIfAborted(options.signal);
+    return classifyPixels({ data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, channels: 3 }, size);
+  }
+}
+
+/** A sharp pipeline on the input's bytes (or raw pixels, with their shape). */
+function openImage(sharp: Sharp, input: Uint8Array, image: ImageInput) {
+  const rawOptions = isRawImage(image) ? { raw: { width: image.width, height: image.height, channels: image.channels } } : {};
+  return sharp(input as Buffer, { failOn: 'error', ignoreIcc: true, ...rawOptions });
+}
+
+/** What sharp's failure to decode an image becomes (typed errors pass through). */
+function decodeFailure(where: string, error: unknown): YoloError {
+  if (YoloError.isInstance(error)) return error;
+  return new ImageDecodeError(
+    where,
+    `could not decode image ${where}: ${(error as Error).message}. Give a JPEG, PNG, WebP, AVIF, GIF or TIFF file, or raw RGB/RGBA pixels.`,
+    { cause: error },
+  );
 }
 
 async function readInput(image: ImageInput, where: string, maxBytes: number, signal: AbortSignal | undefined): Promise<Uint8Array> {

@@ -240,13 +240,26 @@ describe('resolveTaskLayout: obb', () => {
   });
 });
 
-describe('resolveTaskLayout: tasks not decoded yet', () => {
-  it('fails for classify, naming the task and the shapes', () => {
-    const classify = failure([[1, 1000]], { ...NCHW, task: 'classify', classCount: 1000 });
-    expect(classify.message).toMatch(/\bclassify\b/);
-    expect(classify.message).toContain('[1, 1000]');
+describe('resolveTaskLayout: classify', () => {
+  it('reads [1, nc] probabilities, with or without the task in the metadata', () => {
+    expect(resolveTaskLayout([[1, 1000]], { ...NCHW, task: 'classify', classCount: 1000 })).toEqual({ task: 'classify', output: 0, classCount: 1000 });
+    expect(resolveTaskLayout([[1, 4]], NCHW)).toEqual({ task: 'classify', output: 0, classCount: 4 });
+    expect(resolveTaskLayout([[-1, 4]], NHWC)).toEqual({ task: 'classify', output: 0, classCount: 4 });
   });
 
+  it('fails when the probabilities do not match the class names, or there are none, naming task and shapes', () => {
+    const names = failure([[1, 1000]], { ...NCHW, task: 'classify', classCount: 10 });
+    expect(names.message).toMatch(/\bclassify\b/);
+    expect(names.message).toContain('[1, 1000]');
+    expect(names.message).toContain('10 class names but its output has 1000 probabilities');
+    const detection = failure([[1, 84, 8400]], { ...NCHW, task: 'classify', classCount: 80 });
+    expect(detection.message).toContain('[1, 84, 8400]');
+    expect(detection.message).toContain('[1, nc]');
+    expect(failure([[4, 1000]], { ...NCHW, task: 'classify' }).message).toContain('batch must be 1');
+  });
+});
+
+describe('resolveTaskLayout: what it cannot read', () => {
   it('fails for an unknown task name and for a model without outputs', () => {
     expect(failure([[1, 84, 8400]], { ...NCHW, task: 'depth' }).message).toContain("'depth'");
     expect(failure([], { ...NCHW, task: 'segment' }).message).toContain('no outputs');

@@ -112,7 +112,6 @@ export function resolveTaskLayout(outputs: readonly (readonly number[])[], facts
           ? 'pose'
           : 'detect');
 
-  if ((task as string) === 'classify') return fail('classify', 'yolokit does not decode classify models yet; it decodes detect, segment, pose and obb models'); // CLASSIFY-PENDING
   if (task === 'classify') return classifyLayout(outputs, classCount, fail);
 
   if (task === 'detect') {
