@@ -1,11 +1,12 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { basename, dirname, extname, isAbsolute, join, resolve } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
 import { type PredictOptions, type ResolvedPredictOptions, type Result, resolvePredictOptions, YoloError } from '@yolokit/core';
 import { annotateImage } from './annotate-image.js';
 import { CliError, ExitCode } from './cli-error.js';
 import { expandSources } from './expand-sources.js';
 import { type BackendName, createInProcessPredictor, type ImagePredictor, type PredictorFactory, resolveModelPath } from './image-predictor.js';
 import { checkFlagsForTask, checkOutputFlags, toFlagError } from './predict-flags.js';
+import { prepareOutputs } from './prepare-outputs.js';
 import {
   errorLine,
   type ImageReport,
@@ -88,7 +89,8 @@ const PROGRESS_THRESHOLD = 3;
  * An image that cannot be read or decoded does not stop the run: it is reported on stderr and in the JSON
  * (`"error": {code, message}`), the others are processed, and the exit code is 1. Anything that would fail
  * every image (invalid options, no model, an output the model cannot be decoded from, an unwritable output)
- * throws: a {@link CliError}, or the library's `YoloError`.
+ * throws: a {@link CliError}, or the library's `YoloError`. The outputs are checked before the model loads
+ * (`--json` writable, nothing under /proc, /sys or /dev, no output over an input image).
  *
  * @example
  * ```ts
@@ -110,11 +112,16 @@ export async function runPredict(options: RunPredictOptions): Promise<PredictOut
   const outputFlags = { segments: options.segments, retinaMasks: predictOptions.retinaMasks, json: options.json };
   checkOutputFlags(outputFlags);
   const images = await expandSources(options.sources, io.cwd);
-  const saveDir = options.save === undefined ? undefined : resolve(io.cwd, options.save);
-  const jsonFile = options.json === undefined || options.json === '-' ? undefined : resolve(io.cwd, options.json);
-  if (saveDir) await makeFolder(saveDir, '--save');
-  if (jsonFile) await makeFolder(dirname(jsonFile), '--json');
   const modelPath = resolveModelPath(options.model, io.cwd);
+  // Every output is checked now, not after the last image: a run never ends unable to write what it computed.
+  const { saveDir, saveTargets, jsonFile } = await prepareOutputs({
+    cwd: io.cwd,
+    images,
+    modelPath,
+    save: options.save,
+    json: options.json,
+    warn: (line) => io.stderr.write(`${line}\n`),
+  });
 
   const human = options.json === '-' ? io.stderr : io.stdout;
   const predictor = await (options.predictor ?? createInProcessPredictor)({ backend: options.backend ?? 'onnx', model: modelPath });
@@ -129,14 +136,13 @@ export async function runPredict(options: RunPredictOptions): Promise<PredictOut
       options.progress !== false && images.length > PROGRESS_THRESHOLD && io.stderr.isTTY
         ? await startProgressBar(io.stderr, images.length, () => output.hold())
         : undefined;
-    const names = new SaveNames(io.stderr);
     // With several images in flight they finish in any order; their lines are printed in input order.
     const finished: ImageReport[] = [];
     let printed = 0;
     let results: ImageReport[];
     try {
       results = await predictAll(predictor, images, async (source, index) => {
-        const entry = await predictOne(predictor, source, predictOptions, { cwd: io.cwd, saveDir, names, segments: options.segments === true });
+        const entry = await predictOne(predictor, source, predictOptions, { cwd: io.cwd, saveTarget: saveTargets[index], segments: options.segments === true });
         bar?.increment();
         finished[index] = entry;
         for (; finished[printed] !== undefined; printed++) {
@@ -216,14 +222,14 @@ async function predictAll(
 /** Where one image's outputs go. */
 interface ImageOutputs {
   readonly cwd: string;
-  readonly saveDir: string | undefined;
-  readonly names: SaveNames;
+  /** Its annotated copy, planned by `prepareOutputs`; none without `--save`. */
+  readonly saveTarget: string | undefined;
   /** Mask polygons in the JSON. */
   readonly segments: boolean;
 }
 
 async function predictOne(predictor: ImagePredictor, source: string, options: ResolvedPredictOptions, outputs: ImageOutputs): Promise<ImageReport> {
-  const { cwd, saveDir, names } = outputs;
+  const { cwd, saveTarget: target } = outputs;
   // Core reads relative paths against process.cwd(); its messages then name the image as the user wrote it.
   const path = isAbsolute(source) || cwd === process.cwd() ? source : resolve(cwd, source);
   let result: Result;
@@ -238,8 +244,7 @@ async function predictOne(predictor: ImagePredictor, source: string, options: Re
     }
     throw toFlagError(error);
   }
-  if (saveDir) {
-    const target = names.claim(join(saveDir, basename(source)));
+  if (target) {
     try {
       // The Result itself, not its JSON: its masks are drawn from their bits, not decoded back from RLE.
       await annotateImage(path, result, target);
@@ -248,31 +253,6 @@ async function predictOne(predictor: ImagePredictor, source: string, options: Re
     }
   }
   return entry;
-}
-
-async function makeFolder(path: string, flag: string): Promise<void> {
-  try {
-    await mkdir(path, { recursive: true });
-  } catch (error) {
-    throw new CliError('OUTPUT_FAILED', `cannot create the folder ${path} for ${flag}: ${(error as Error).message}`, { cause: error });
-  }
-}
-
-/** Output names under `--save`: two images with the same name (from different folders) get `name-2.jpg`, ... */
-class SaveNames {
-  readonly #used = new Set<string>();
-  readonly #warn: CliOutput;
-  constructor(warn: CliOutput) {
-    this.#warn = warn;
-  }
-  claim(path: string): string {
-    let candidate = path;
-    const extension = extname(path);
-    for (let n = 2; this.#used.has(candidate); n++) candidate = `${path.slice(0, path.length - extension.length)}-${n}${extension}`;
-    if (candidate !== path) this.#warn.write(`warning: ${basename(path)} is already taken in the --save folder; writing ${basename(candidate)}\n`);
-    this.#used.add(candidate);
-    return candidate;
-  }
 }
 
 /** Lines to print, held back from a terminal while a progress bar owns it. */
