@@ -41,7 +41,11 @@ export interface ModelReport {
 }
 
 /** A processed image: `@yolokit/core`'s `Result.toJSON()` with its source. */
-export type ImageResultReport = ResultJSON & { readonly source: string };
+export type ImageResultReport = ResultJSON & {
+  readonly source: string;
+  /** Attempts that failed before this result, when its worker died under it (`WORKER_DIED`); absent when none did. */
+  readonly retries?: readonly { readonly code: string; readonly message: string }[];
+};
 
 /** An image that could not be processed; the run carried on with the others. */
 export interface ImageErrorReport {
@@ -80,8 +84,11 @@ export function modelReport(path: string, info: ModelInfo): ModelReport {
  * One entry of the report, with the fields in the documented order. What a task adds is there only for that
  * task: `task` (segment, pose), `mask` and, when asked for, `segments` per detection (segment), `keypoints` per
  * detection and `skeleton` (pose). A detect entry keeps the shape it always had.
+ *
+ * @param retries - attempts that failed first (a worker died under the image), written last as `retries`
+ * @defaultValue `retries`: none, and no `retries` field
  */
-export function imageResultReport(source: string, result: ResultJSON): ImageResultReport {
+export function imageResultReport(source: string, result: ResultJSON, retries: ImageResultReport['retries'] = []): ImageResultReport {
   return {
     source,
     ...(result.task === undefined || result.task === 'detect' ? {} : { task: result.task }),
@@ -98,6 +105,7 @@ export function imageResultReport(source: string, result: ResultJSON): ImageResu
     })),
     ...(result.skeleton ? { skeleton: result.skeleton } : {}),
     speed: { preprocess: result.speed.preprocess, inference: result.speed.inference, postprocess: result.speed.postprocess },
+    ...(retries.length > 0 ? { retries } : {}),
   };
 }
 

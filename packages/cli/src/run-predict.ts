@@ -6,6 +6,7 @@ import { CliError, ExitCode } from './cli-error.js';
 import { expandSources } from './expand-sources.js';
 import { type BackendName, createInProcessPredictor, type ImagePredictor, type PredictorFactory, resolveModelPath } from './image-predictor.js';
 import { checkFlagsForTask, checkOutputFlags, toFlagError } from './predict-flags.js';
+import { predictWithRetry } from './predict-with-retry.js';
 import { prepareOutputs } from './prepare-outputs.js';
 import {
   errorLine,
@@ -142,7 +143,12 @@ export async function runPredict(options: RunPredictOptions): Promise<PredictOut
     let results: ImageReport[];
     try {
       results = await predictAll(predictor, images, async (source, index) => {
-        const entry = await predictOne(predictor, source, predictOptions, { cwd: io.cwd, saveTarget: saveTargets[index], segments: options.segments === true });
+        const entry = await predictOne(predictor, source, predictOptions, {
+          cwd: io.cwd,
+          saveTarget: saveTargets[index],
+          segments: options.segments === true,
+          warn: (line) => output.write(io.stderr, line),
+        });
         bar?.increment();
         finished[index] = entry;
         for (; finished[printed] !== undefined; printed++) {
@@ -226,6 +232,8 @@ interface ImageOutputs {
   readonly saveTarget: string | undefined;
   /** Mask polygons in the JSON. */
   readonly segments: boolean;
+  /** A line for stderr (a worker died and the image is predicted again). */
+  readonly warn: (line: string) => void;
 }
 
 async function predictOne(predictor: ImagePredictor, source: string, options: ResolvedPredictOptions, outputs: ImageOutputs): Promise<ImageReport> {
@@ -235,8 +243,13 @@ async function predictOne(predictor: ImagePredictor, source: string, options: Re
   let result: Result;
   let entry: ImageReport;
   try {
-    result = await predictor.predict(path, options);
-    entry = imageResultReport(source, result.toJSON({ segments: outputs.segments }));
+    const outcome = await predictWithRetry(
+      () => predictor.predict(path, options),
+      (death) => outputs.warn(`warning: ${source}: ${death.message}; predicting it once more`),
+    );
+    if ('failure' in outcome) return { source, error: outcome.failure };
+    result = outcome.result;
+    entry = imageResultReport(source, result.toJSON({ segments: outputs.segments }), outcome.retries);
   } catch (error) {
     if (YoloError.isInstance(error) && PER_IMAGE_CODES.has(error.code)) {
       // Name the image as it was given, not as the path it was resolved to.
