@@ -1,12 +1,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { COCO_KEYPOINT_SKELETON, Detection, Keypoints, Mask, Result } from '@yolokit/core';
+import { COCO_KEYPOINT_SKELETON, Detection, Keypoints, Mask, orientedBoxBounds, Result } from '@yolokit/core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { annotateImage, DEFAULT_DRAWERS } from './annotate-image.js';
 import { MASK_ALPHA } from './mask-drawer.js';
 import { classColour, KEYPOINT_COLOURS, LIMB_COLOURS, rgbOf } from './palette.js';
+import { TOP_CLASSES_BACKGROUND } from './top-classes-drawer.js';
 
 let root: string;
 
@@ -74,8 +75,53 @@ function expectClose(actual: number[], expected: number[], tolerance = 1): void 
 }
 
 describe('annotateImage with the drawers of every task', () => {
-  it('draws masks, boxes and keypoints, in that order', () => {
-    expect(DEFAULT_DRAWERS.map((drawer) => drawer.name)).toEqual(['masks', 'boxes', 'keypoints']);
+  it('draws masks, boxes (upright, then turned), keypoints and top classes, in that order', () => {
+    expect(DEFAULT_DRAWERS.map((drawer) => drawer.name)).toEqual(['masks', 'boxes', 'oriented boxes', 'keypoints', 'top classes']);
+  });
+
+  it('draws an oriented box turned: its edges in the class colour, the corners of its extent untouched', async () => {
+    // A 60×20 box turned 45° around (60, 50): corners (74.1, 78.3), (88.3, 64.1), (45.9, 21.7), (31.7, 35.9);
+    // its extent is 31.7..88.3 × 21.7..78.3.
+    const obb = { cx: 60, cy: 50, w: 60, h: 20, angle: Math.PI / 4 };
+    const result = new Result({
+      width: 120,
+      height: 100,
+      task: 'obb',
+      detections: [new Detection(orientedBoxBounds(obb), 0.9, 2, 'ship', 120, 100, { obb })],
+      speed: { preprocess: 0, inference: 0, postprocess: 0 },
+    });
+    const at = await pixelsOf(await annotateImage(await greyImage('obb.png', 120, 100), result, join(root, 'obb-out.png')));
+    const colour = rgbOf(classColour(2));
+    // The middle of the long edge from (88.3, 64.1) to (45.9, 21.7): (67.1, 42.9), h/2 = 10 from the centre.
+    expectClose(at(67, 43), colour, 40);
+    // The centre, and the corners of the extent (inside an upright box, outside the turned one), stay gray.
+    expect(at(60, 50)).toEqual([128, 128, 128]);
+    expect(at(35, 74)).toEqual([128, 128, 128]);
+    expect(at(85, 25)).toEqual([128, 128, 128]);
+  });
+
+  it("writes a classifier's top classes on a translucent gray box in the top-left corner", async () => {
+    const result = new Result({
+      width: 200,
+      height: 100,
+      task: 'classify',
+      detections: [],
+      probs: Float32Array.from([0.1, 0.9]),
+      top5: [
+        { classId: 1, className: 'square', confidence: 0.9 },
+        { classId: 0, className: 'circle', confidence: 0.1 },
+      ],
+      speed: { preprocess: 0, inference: 0, postprocess: 0 },
+    });
+    const at = await pixelsOf(await annotateImage(await greyImage('cls.png', 200, 100), result, join(root, 'cls-out.png')));
+    // round(0.03 × 100) = 3: the box starts at (3, 3); gray 64 at half opacity over 128 is 96.
+    expect(TOP_CLASSES_BACKGROUND).toBe('rgba(64,64,64,0.5)');
+    expectClose(at(4, 4), [96, 96, 96], 1);
+    expect(at(2, 2)).toEqual([128, 128, 128]);
+    expect(at(150, 80)).toEqual([128, 128, 128]);
+    // Somewhere on the first line there is white text.
+    const row = Array.from({ length: 60 }, (_, x) => at(x + 5, 10));
+    expect(row.some(([r, g, b]) => r > 200 && g > 200 && b > 200)).toBe(true);
   });
 
   it("blends a mask's pixels with its class colour at MASK_ALPHA and leaves the rest of its box alone", async () => {

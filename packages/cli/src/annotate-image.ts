@@ -3,6 +3,8 @@ import { boxDrawer } from './box-drawer.js';
 import type { DrawableResult, Drawer } from './drawer.js';
 import { keypointDrawer } from './keypoint-drawer.js';
 import { maskDrawer } from './mask-drawer.js';
+import { orientedBoxDrawer } from './oriented-box-drawer.js';
+import { topClassesDrawer } from './top-classes-drawer.js';
 
 type Sharp = typeof import('sharp');
 let sharpModule: Promise<Sharp> | undefined;
@@ -15,16 +17,16 @@ function loadSharp(): Promise<Sharp> {
 
 /**
  * The drawers of an annotated image, in drawing order, as Ultralytics' `Results.plot` layers them: masks under
- * the boxes and labels, keypoints and skeletons on top. Each draws only what a result has, so one list serves
- * every task.
+ * the boxes (upright or oriented) and labels, keypoints and skeletons on top, a classifier's top classes. Each
+ * draws only what a result has, so one list serves every task.
  */
-export const DEFAULT_DRAWERS: readonly Drawer[] = Object.freeze([maskDrawer, boxDrawer, keypointDrawer]);
+export const DEFAULT_DRAWERS: readonly Drawer[] = Object.freeze([maskDrawer, boxDrawer, orientedBoxDrawer, keypointDrawer, topClassesDrawer]);
 
 /** Options of {@link annotateImage}. */
 export interface AnnotateOptions {
   /**
    * What to draw, in order.
-   * @defaultValue {@link DEFAULT_DRAWERS}: masks, then boxes and labels, then keypoints
+   * @defaultValue {@link DEFAULT_DRAWERS}: masks, then boxes (upright, then oriented) and labels, then keypoints, then top classes
    */
   readonly drawers?: readonly Drawer[];
 }
@@ -42,8 +44,8 @@ const WRITABLE: Readonly<Record<string, 'jpeg' | 'png' | 'webp' | 'gif' | 'tiff'
 
 /**
  * Draws a result on the image at `source` and writes it to `output` in the source's own format (EXIF
- * orientation applied, as results are in oriented pixels): translucent masks, boxes with labels, keypoints
- * and skeletons, whichever the result has. A format sharp cannot write (SVG, PDF, ...) is written as PNG with
+ * orientation applied, as results are in oriented pixels): translucent masks, boxes (turned for oriented
+ * boxes) with labels, keypoints and skeletons, a classifier's top classes, whichever the result has. A format sharp cannot write (SVG, PDF, ...) is written as PNG with
  * `.png` appended to the name. Returns the path written.
  *
  * `result` is a `Result` or its JSON (`result.toJSON()`, an entry of the `--json` report).

@@ -1,4 +1,4 @@
-import { type DrawableDetection, type Drawer, lineWidthFor } from './drawer.js';
+import { type DrawableDetection, type Drawer, LABEL_FONT, labelStyleFor, labelTab, lineWidthFor } from './drawer.js';
 import { classColour, textColour } from './palette.js';
 
 /**
@@ -10,9 +10,7 @@ import { classColour, textColour } from './palette.js';
  */
 export function overlaySvg(width: number, height: number, detections: readonly Pick<DrawableDetection, 'box' | 'confidence' | 'classId' | 'className'>[]): string {
   const lineWidth = lineWidthFor(width, height);
-  const fontSize = Math.max(Math.round(((width + height) / 2) * 0.018), 11);
-  const pad = Math.max(Math.round(fontSize * 0.25), 2);
-  const labelHeight = fontSize + 2 * pad;
+  const style = labelStyleFor(width, height);
   const boxes: string[] = [];
   const labels: string[] = [];
   for (const detection of [...detections].reverse()) {
@@ -20,32 +18,25 @@ export function overlaySvg(width: number, height: number, detections: readonly P
     const [x1, y1, x2, y2] = detection.box.map((v) => Math.round(v * 10) / 10);
     boxes.push(`<rect x="${x1}" y="${y1}" width="${Math.max(x2 - x1, 0)}" height="${Math.max(y2 - y1, 0)}" stroke="${colour}"/>`);
     const text = `${detection.className} ${detection.confidence.toFixed(2)}`;
-    // Text is measured by no one here: 0.6 em per character fits DejaVu Sans and the usual sans-serif fonts.
-    const labelWidth = Math.ceil(text.length * fontSize * 0.6) + 2 * pad;
-    const left = Math.max(0, Math.min(x1 - lineWidth / 2, width - labelWidth));
-    const top = y1 - lineWidth / 2 - labelHeight >= 0 ? y1 - lineWidth / 2 - labelHeight : Math.max(0, y1);
-    labels.push(
-      `<rect x="${left}" y="${top}" width="${labelWidth}" height="${labelHeight}" fill="${colour}"/>` +
-        `<text x="${left + pad}" y="${top + pad + fontSize * 0.82}" fill="${textColour(colour)}">${escapeXml(text)}</text>`,
-    );
+    labels.push(labelTab(text, colour, textColour(colour), x1 - lineWidth / 2, y1 - lineWidth / 2, y1, style, width));
   }
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">` +
     `<g fill="none" stroke-width="${lineWidth}">${boxes.join('')}</g>` +
-    `<g font-family="DejaVu Sans, Verdana, Arial, Helvetica, sans-serif" font-size="${fontSize}">${labels.join('')}</g>` +
+    `<g font-family="${LABEL_FONT}" font-size="${style.fontSize}">${labels.join('')}</g>` +
     '</svg>'
   );
 }
 
-function escapeXml(text: string): string {
-  return text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
-/** Every task's boxes and labels: one SVG layer ({@link overlaySvg}), none when there is no detection. */
+/**
+ * Every task's boxes and labels: one SVG layer ({@link overlaySvg}), none when there is no detection. Oriented
+ * boxes are left to the oriented-box drawer, which draws them turned.
+ */
 export const boxDrawer: Drawer = Object.freeze<Drawer>({
   name: 'boxes',
   layers(result) {
-    if (result.detections.length === 0) return [];
-    return [{ input: Buffer.from(overlaySvg(result.width, result.height, result.detections)), left: 0, top: 0 }];
+    const upright = result.detections.filter((d) => !d.corners);
+    if (upright.length === 0) return [];
+    return [{ input: Buffer.from(overlaySvg(result.width, result.height, upright)), left: 0, top: 0 }];
   },
 });

@@ -22,6 +22,8 @@ export { type Drawer, type DrawLayer, type DrawableResult, type DrawableDetectio
 export { boxDrawer, overlaySvg } from './box-drawer.js';
 export { maskDrawer, maskLayer, MASK_ALPHA } from './mask-drawer.js';
 export { keypointDrawer, keypointSvg, KEYPOINT_RADIUS, KEYPOINT_VISIBILITY_THRESHOLD } from './keypoint-drawer.js';
+export { orientedBoxDrawer, orientedBoxSvg } from './oriented-box-drawer.js';
+export { topClassesDrawer, topClassesSvg, TOP_CLASSES_BACKGROUND } from './top-classes-drawer.js';
 export { classColour, PALETTE, LIMB_COLOURS, KEYPOINT_COLOURS } from './palette.js';
 export {
   REPORT_VERSION,

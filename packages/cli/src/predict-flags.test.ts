@@ -90,6 +90,20 @@ describe('the segmentation flags', () => {
     );
   });
 
+  it('--iou, --max-det, --classes, --agnostic on a classifier, named by flag; their defaults and --conf pass', () => {
+    const flags = (typed: Parameters<typeof predictOptionsFromFlags>[0]) => ({ predict: predictOptionsFromFlags(typed) });
+    expect(messageOf(() => checkFlagsForTask('classify', flags({ iou: '0.5' }), 'shapes-cls.onnx'))).toBe(
+      '--iou (0.5) does not apply to a classify model: a classifier has no boxes to suppress. Drop it',
+    );
+    expect(messageOf(() => checkFlagsForTask('classify', flags({ maxDet: '3' }), 'cls.onnx'))).toMatch(/^--max-det \(3\) does not apply/);
+    expect(messageOf(() => checkFlagsForTask('classify', flags({ classes: '0,2' }), 'cls.onnx'))).toMatch(/^--classes \(\[0,2\]\) does not apply/);
+    expect(messageOf(() => checkFlagsForTask('classify', flags({ agnostic: true }), 'cls.onnx'))).toMatch(/^--agnostic \(true\) does not apply/);
+    expect(messageOf(() => checkFlagsForTask('classify', flags({ retinaMasks: true }), 'cls.onnx'))).toMatch(/^--retina-masks \(true\) does not apply/);
+    expect(() => checkFlagsForTask('classify', flags({ conf: '0.9', iou: '0.7', maxDet: '300' }), 'cls.onnx')).not.toThrow();
+    // The same flags on a detector are what they always were.
+    expect(() => checkFlagsForTask('obb', flags({ iou: '0.5', maxDet: '3' }), 'obb.onnx')).not.toThrow();
+  });
+
   it('pass on a segmentation model, on a model whose task is not known before a run, and when not set', () => {
     expect(() => checkFlagsForTask('segment', { retinaMasks: true, segments: true, json: '-' }, 'seg.onnx')).not.toThrow();
     expect(() => checkFlagsForTask(undefined, { retinaMasks: true }, 'model_web_model')).not.toThrow();

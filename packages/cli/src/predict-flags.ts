@@ -1,4 +1,12 @@
-import { InvalidOptionError, type PredictOptions, type ResolvedPredictOptions, resolvePredictOptions, type SupportedTask, YoloError } from '@yolokit/core';
+import {
+  checkClassifyOptions,
+  InvalidOptionError,
+  type PredictOptions,
+  type ResolvedPredictOptions,
+  resolvePredictOptions,
+  type SupportedTask,
+  YoloError,
+} from '@yolokit/core';
 
 /** The prediction flags of `yolokit predict`, as typed on the command line (strings, before parsing). */
 export interface PredictFlags {
@@ -89,6 +97,8 @@ export interface OutputFlags {
   readonly retinaMasks?: boolean;
   /** `--json FILE`. */
   readonly json?: string;
+  /** The prediction flags as resolved, for the checks that depend on the task (classify takes no `--iou`, ...). */
+  readonly predict?: ResolvedPredictOptions;
 }
 
 /**
@@ -102,13 +112,22 @@ export function checkOutputFlags(flags: OutputFlags): void {
 }
 
 /**
- * Checks, once the model is loaded, that the segmentation flags meet a segmentation model: on a detect or pose
- * model they would do nothing, which is more likely a mistake (the wrong model file) than a wish. `task`
- * `undefined` (some TF.js graphs do not tell before a run) passes.
+ * Checks, once the model is loaded, that the flags meet the model's task: the segmentation flags need a
+ * segmentation model, and a classifier takes none of the flags that shape detections (`--iou`, `--max-det`,
+ * `--classes`, `--agnostic`; core's `checkClassifyOptions`, named by flag). On another task they would do
+ * nothing, which is more likely a mistake (the wrong model file) than a wish. `task` `undefined` (some TF.js
+ * graphs do not tell before a run) passes.
  *
  * @param model - the model as given to `--model`, for the message
  */
 export function checkFlagsForTask(task: SupportedTask | undefined, flags: OutputFlags, model: string): void {
+  if (task === 'classify' && flags.predict) {
+    try {
+      checkClassifyOptions(flags.predict, PREFIX);
+    } catch (error) {
+      throw toFlagError(error);
+    }
+  }
   if (task === undefined || task === 'segment') return;
   for (const [set, flag] of [
     [flags.retinaMasks, '--retina-masks'],

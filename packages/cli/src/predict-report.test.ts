@@ -37,6 +37,23 @@ describe('summary lines', () => {
     expect(summaryLine({ ...pose, detections: [] })).toBe('images/bus.jpg 810x1080: no detections; 0 poses (133 ms)');
   });
 
+  it("gives a classifier's top class and its probability", () => {
+    const top5 = [
+      { classId: 1, className: 'square', confidence: 0.987 },
+      { classId: 0, className: 'circle', confidence: 0.01 },
+    ];
+    const picture: ImageResultReport = { ...bus, source: 'pic.png', width: 128, height: 128, task: 'classify', detections: [], probs: [0.01, 0.987], top5 };
+    expect(summaryLine(picture)).toBe('pic.png 128x128: square 0.99 (133 ms)');
+    expect(totalsLine([picture, picture], 0.25)).toBe('2 images, classified in 0.3 s; median per image: 10.2 ms preprocess, 120.4 ms inference, 2.6 ms postprocess');
+  });
+
+  it('counts oriented boxes by class, as boxes', () => {
+    const obb = { cx: 5, cy: 5, w: 4, h: 2, angle: 0.5 };
+    const corners: [[number, number], [number, number], [number, number], [number, number]] = [[1, 2], [3, 4], [5, 6], [7, 8]];
+    const turned: ImageResultReport = { ...bus, task: 'obb', detections: [{ ...detection(2, 'ship'), obb, corners }] };
+    expect(summaryLine(turned)).toBe('images/bus.jpg 810x1080: 1 ship (133 ms)');
+  });
+
   it('names the image of an error unless its message does', () => {
     expect(errorLine({ source: 'a.jpg', error: { code: 'IMAGE_UNREADABLE', message: 'cannot read image a.jpg: no such file' } })).toBe(
       'error IMAGE_UNREADABLE: cannot read image a.jpg: no such file',
@@ -73,6 +90,30 @@ describe('imageResultReport', () => {
     expect(Object.keys(entry)).toEqual(['source', 'task', 'width', 'height', 'detections', 'skeleton', 'speed']);
     expect(Object.keys(entry.detections[0])).toEqual(['box', 'confidence', 'classId', 'className', 'mask', 'segments', 'keypoints']);
     expect(Object.keys(entry.detections[0].mask ?? {})).toEqual(['size', 'counts']);
+  });
+
+  it('orders oriented boxes and classifications as documented', () => {
+    const turned = imageResultReport('a.jpg', {
+      speed: bus.speed,
+      detections: [{ corners: [[1, 2], [3, 4], [5, 6], [7, 8]], obb: { angle: 0.5, h: 2, w: 4, cy: 5, cx: 5 }, className: 'ship', classId: 2, confidence: 0.9, box: [1, 2, 7, 8] }],
+      height: 3,
+      width: 4,
+      task: 'obb',
+    });
+    expect(Object.keys(turned)).toEqual(['source', 'task', 'width', 'height', 'detections', 'speed']);
+    expect(Object.keys(turned.detections[0])).toEqual(['box', 'confidence', 'classId', 'className', 'obb', 'corners']);
+    expect(Object.keys(turned.detections[0].obb ?? {})).toEqual(['cx', 'cy', 'w', 'h', 'angle']);
+    const picture = imageResultReport('b.png', {
+      top5: [{ confidence: 0.7, className: 'dog', classId: 1 }],
+      probs: [0.3, 0.7],
+      speed: bus.speed,
+      detections: [],
+      height: 3,
+      width: 4,
+      task: 'classify',
+    });
+    expect(Object.keys(picture)).toEqual(['source', 'task', 'width', 'height', 'detections', 'probs', 'top5', 'speed']);
+    expect(picture.top5).toEqual([{ classId: 1, className: 'dog', confidence: 0.7 }]);
   });
 });
 

@@ -82,8 +82,9 @@ export function modelReport(path: string, info: ModelInfo): ModelReport {
 
 /**
  * One entry of the report, with the fields in the documented order. What a task adds is there only for that
- * task: `task` (segment, pose), `mask` and, when asked for, `segments` per detection (segment), `keypoints` per
- * detection and `skeleton` (pose). A detect entry keeps the shape it always had.
+ * task: `task` (every task but detect), `mask` and, when asked for, `segments` per detection (segment),
+ * `keypoints` per detection and `skeleton` (pose), `obb` and `corners` per detection (obb), `probs` and `top5`
+ * (classify, whose `detections` is empty). A detect entry keeps the shape it always had.
  *
  * @param retries - attempts that failed first (a worker died under the image), written last as `retries`
  * @defaultValue `retries`: none, and no `retries` field
@@ -102,8 +103,12 @@ export function imageResultReport(source: string, result: ResultJSON, retries: I
       ...(d.mask ? { mask: { size: [d.mask.size[0], d.mask.size[1]], counts: d.mask.counts } } : {}),
       ...(d.segments ? { segments: d.segments } : {}),
       ...(d.keypoints ? { keypoints: d.keypoints } : {}),
+      ...(d.obb ? { obb: { cx: d.obb.cx, cy: d.obb.cy, w: d.obb.w, h: d.obb.h, angle: d.obb.angle } } : {}),
+      ...(d.corners ? { corners: d.corners } : {}),
     })),
     ...(result.skeleton ? { skeleton: result.skeleton } : {}),
+    ...(result.probs ? { probs: result.probs } : {}),
+    ...(result.top5 ? { top5: result.top5.map((c) => ({ classId: c.classId, className: c.className, confidence: c.confidence })) } : {}),
     speed: { preprocess: result.speed.preprocess, inference: result.speed.inference, postprocess: result.speed.postprocess },
     ...(retries.length > 0 ? { retries } : {}),
   };
@@ -112,10 +117,17 @@ export function imageResultReport(source: string, result: ResultJSON, retries: I
 /**
  * The summary line of one image: `bus.jpg 810x1080: 4 person, 1 bus (143 ms)`. Classes are listed by class
  * id; then what the task found, after a semicolon: `; 4 masks` (segment), `; 2 poses, 29/34 keypoints visible`
- * (pose; visible: a visibility of at least 0.5, the keypoints `--save` draws); the time is the
- * image's preprocess + inference + postprocess.
+ * (pose; visible: a visibility of at least 0.25, the keypoints `--save` draws); a classifier's line gives its
+ * top class instead: `cat.jpg 640x480: tabby 0.83 (21 ms)`. The time is the image's preprocess + inference +
+ * postprocess.
  */
 export function summaryLine(entry: ImageResultReport): string {
+  const { preprocess, inference, postprocess } = entry.speed;
+  const time = `(${Math.round(preprocess + inference + postprocess)} ms)`;
+  if (entry.task === 'classify') {
+    const top = entry.top5?.[0];
+    return `${entry.source} ${entry.width}x${entry.height}: ${top ? `${top.className} ${top.confidence.toFixed(2)}` : 'no classes'} ${time}`;
+  }
   const counts = new Map<number, { name: string; count: number }>();
   for (const d of entry.detections) {
     const slot = counts.get(d.classId) ?? { name: d.className, count: 0 };
@@ -126,9 +138,8 @@ export function summaryLine(entry: ImageResultReport): string {
     .sort(([a], [b]) => a - b)
     .map(([, { name, count }]) => `${count} ${name}`)
     .join(', ');
-  const { preprocess, inference, postprocess } = entry.speed;
   const found = taskFindings(entry);
-  return `${entry.source} ${entry.width}x${entry.height}: ${classes || 'no detections'}${found ? `; ${found}` : ''} (${Math.round(preprocess + inference + postprocess)} ms)`;
+  return `${entry.source} ${entry.width}x${entry.height}: ${classes || 'no detections'}${found ? `; ${found}` : ''} ${time}`;
 }
 
 /** What a segmentation or pose model found beyond the boxes, for the summary line; `''` for detection. */
@@ -158,7 +169,9 @@ export function totalsLine(results: readonly ImageReport[], seconds: number): st
   const failed = results.length - done.length;
   const detections = done.reduce((sum, r) => sum + r.detections.length, 0);
   const images = `${results.length} image${results.length === 1 ? '' : 's'}`;
-  const head = `${images}${failed ? ` (${failed} failed)` : ''}, ${detections} detection${detections === 1 ? '' : 's'} in ${seconds.toFixed(1)} s`;
+  // A classifier finds no objects: say what it did instead of "0 detections".
+  const what = done.length > 0 && done.every((r) => r.task === 'classify') ? 'classified' : `${detections} detection${detections === 1 ? '' : 's'}`;
+  const head = `${images}${failed ? ` (${failed} failed)` : ''}, ${what} in ${seconds.toFixed(1)} s`;
   if (done.length === 0) return head;
   const stage = (key: 'preprocess' | 'inference' | 'postprocess') => median(done.map((r) => r.speed[key])).toFixed(1);
   return `${head}; median per image: ${stage('preprocess')} ms preprocess, ${stage('inference')} ms inference, ${stage('postprocess')} ms postprocess`;

@@ -128,7 +128,7 @@ export async function runPredict(options: RunPredictOptions): Promise<PredictOut
   const predictor = await (options.predictor ?? createInProcessPredictor)({ backend: options.backend ?? 'onnx', model: modelPath });
   try {
     // Only now is the task known: the segmentation flags are checked before any image is read.
-    checkFlagsForTask(predictor.info.task, outputFlags, options.model);
+    checkFlagsForTask(predictor.info.task, { ...outputFlags, predict: predictOptions }, options.model);
     // Which runtime really ran (e.g. TF.js picks tfjs-node, wasm or cpu at load): say it up front.
     const task = predictor.info.task && predictor.info.task !== 'detect' ? `${predictor.info.task}, ` : '';
     human.write(`model ${options.model}: ${task}${predictor.info.runtime}, input ${predictor.info.imgsz.join('x')}\n`);

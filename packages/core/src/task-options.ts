@@ -24,7 +24,7 @@ export function checkClassifyOptions(options: ResolvedPredictOptions, where = 'o
     if (value === undefined || value === DEFAULT_PREDICT_OPTIONS[key]) continue;
     throw new InvalidOptionError(
       `${where}.${key}`,
-      `${where}.${key} (${JSON.stringify(value)}) does not apply to a classify model: ${why}. Drop it (from the call or the model's defaults)`,
+      `${where}.${key} (${JSON.stringify(value)}) does not apply to a classify model: ${why}. Drop it${where === 'options' ? " (from the call or the model's defaults)" : ''}`,
     );
   }
 }
