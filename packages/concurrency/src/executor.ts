@@ -11,14 +11,15 @@ export interface WorkerInfo {
 /**
  * Runs predictions for the scheduler: at most {@link concurrency} at once. `signal` fires when the caller no
  * longer wants the answer (abort, timeout, close); the executor passes that on to the worker, but its promise
- * settles only when the worker is actually free again, so the scheduler never over-commits a worker.
+ * settles only when the worker is actually free again, so the scheduler never over-commits a worker. `call`
+ * is what the caller gave with this task for the executor (the queue's job id; nothing for the pools).
  * @internal
  */
-export interface Executor {
+export interface Executor<Call = undefined> {
   readonly concurrency: number;
-  /** Loads the model(s); rejects with the load error (closing whatever it started). */
+  /** Loads the model(s), or connects; rejects with the load error (closing whatever it started). */
   start(): Promise<void>;
-  execute(image: ImageInput, options: WireOptions | undefined, signal: AbortSignal): Promise<Result>;
+  execute(image: ImageInput, options: WireOptions | undefined, signal: AbortSignal, call: Call): Promise<Result>;
   workers(): WorkerInfo[];
   /** The model's facts, once started (undefined for a live target that has none). */
   info(): ModelInfo | undefined;

@@ -8,7 +8,7 @@
 export { AsyncLock, type LockWaitOptions, type ThreadingLockedOptions, threadingLocked } from './async-lock.js';
 export { type AutoCandidate, type AutoChoice, type AutoMeasurement, type AutoOptions, type AutoPoolStrategy, autoCandidates } from './auto-strategy.js';
 export { LockTimeoutError, PredictorClosedError, QueueFullError, TaskTimeoutError, WorkerDiedError } from './errors.js';
-export type { WorkerInfo } from './executor.js';
+export type { Executor, WorkerInfo } from './executor.js';
 export type { PredictTarget } from './in-thread-executor.js';
 export { LatencyRecorder, type Percentiles } from './latency-recorder.js';
 export {
@@ -43,7 +43,8 @@ export type {
   QueueStrategyOptions,
   QueueStrategyRequest,
 } from './queue-strategy.js';
-export type { SchedulerStats } from './scheduler.js';
+export { predictInLanes } from './predict-many.js';
+export { Scheduler, type SchedulerOptions, type SchedulerStats } from './scheduler.js';
 export { abortErrorFrom, withoutSignal } from './signal-options.js';
 export { StatefulDemoModel } from './stateful-demo-model.js';
 export { checkThreadBudget, THREADS_PER_CORE_LIMIT, type ThreadBudgetNames } from './thread-budget.js';

@@ -1,11 +1,11 @@
-import { setMaxListeners } from 'node:events';
 import { availableParallelism } from 'node:os';
-import { AbortError, describeValue, type ImageInput, InvalidOptionError, type ModelInfo, type PredictOptions, type Result } from '@yolokit/core';
+import { describeValue, type ImageInput, InvalidOptionError, type ModelInfo, type PredictOptions, type Result } from '@yolokit/core';
 import { AsyncLock } from './async-lock.js';
 import { type AutoOptions, createAutoPredictor } from './auto-strategy.js';
 import type { Executor, WorkerInfo } from './executor.js';
 import { InThreadExecutor, type PredictTarget } from './in-thread-executor.js';
 import { isModelSpec, loadModelFromSpec, type ModelSpec, threadsOfSpec, validateModelSpec, withThreads } from './model-spec.js';
+import { type PredictProgress, predictInLanes } from './predict-many.js';
 import { ProcessExecutor } from './process-executor.js';
 import { openQueueStrategy, type QueueStrategyOptions } from './queue-strategy.js';
 import { Scheduler, type SchedulerStats } from './scheduler.js';
@@ -122,14 +122,7 @@ export interface PredictCallOptions {
   readonly signal?: AbortSignal;
 }
 
-/** Progress of {@link Predictor.predictMany}. */
-export interface PredictProgress {
-  readonly completed: number;
-  readonly total: number;
-  /** Input index of the image that just finished. */
-  readonly index: number;
-  readonly result: Result;
-}
+export type { PredictProgress };
 
 /** Per-call options of {@link Predictor.predictMany}. */
 export interface PredictManyOptions extends PredictCallOptions {
@@ -443,41 +436,12 @@ class PoolPredictor implements Predictor {
     return this.#scheduler.submit(image, options, call?.signal);
   }
 
-  async predictMany(images: Iterable<ImageInput>, options?: PredictOptions, call: PredictManyOptions = {}): Promise<Result[]> {
-    const list = [...images];
-    const results: Result[] = new Array(list.length);
-    if (list.length === 0) return results;
-    const stop = new AbortController();
-    const signals = [stop.signal, call.signal].filter((s): s is AbortSignal => s !== undefined);
-    const signal = signals.length === 1 ? signals[0] : AbortSignal.any(signals);
-    // One listener per task in flight on this internal signal is expected, not a leak.
-    setMaxListeners(0, signal);
+  predictMany(images: Iterable<ImageInput>, options?: PredictOptions, call: PredictManyOptions = {}): Promise<Result[]> {
     // Enough in flight to keep every worker busy plus one waiting each, never more than the queue allows.
     const concurrency = this.#executor.concurrency;
-    const window = Math.max(1, Number.isFinite(concurrency) ? concurrency + Math.min(concurrency, this.#maxQueue) : 16);
-    let next = 0;
-    let completed = 0;
-    let failure: { error: unknown } | undefined;
-    const lane = async (): Promise<void> => {
-      while (next < list.length && !failure) {
-        const index = next++;
-        try {
-          // Wait for room rather than trip QUEUE_FULL when other callers share the queue.
-          const result = await this.#scheduler.submitWhenRoom(list[index], options, signal);
-          results[index] = result;
-          completed += 1;
-          call.onProgress?.({ completed, total: list.length, index, result });
-        } catch (error) {
-          if (!failure) {
-            failure = { error };
-            stop.abort(new AbortError('another image of this predictMany() call failed'));
-          }
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(window, list.length) }, lane));
-    if (failure) throw failure.error;
-    return results;
+    const lanes = Number.isFinite(concurrency) ? concurrency + Math.min(concurrency, this.#maxQueue) : 16;
+    // Wait for room rather than trip QUEUE_FULL when other callers share the queue.
+    return predictInLanes(images, lanes, (image, _index, signal) => this.#scheduler.submitWhenRoom(image, options, signal), call);
   }
 
   stats(): PredictorStats {

@@ -5,9 +5,10 @@ import { LatencyRecorder, type Percentiles } from './latency-recorder.js';
 import { abortErrorFrom, withoutSignal } from './signal-options.js';
 import type { WireOptions } from './wire.js';
 
-interface Job {
+interface Job<Call> {
   readonly image: ImageInput;
   readonly options: WireOptions | undefined;
+  readonly call: Call;
   readonly submittedAt: number;
   startedAt: number;
   attempts: number;
@@ -23,6 +24,11 @@ export interface SchedulerOptions {
   readonly maxQueue: number;
   readonly taskTimeoutMs: number;
   readonly retryOnWorkerDeath: boolean;
+  /**
+   * The error when there is no room (every slot busy and `maxQueue` tasks waiting).
+   * @defaultValue `new QueueFullError(maxQueue)`
+   */
+  readonly fullError?: () => Error;
 }
 
 /** Counters and timings of a scheduler. */
@@ -50,10 +56,10 @@ export interface SchedulerStats {
  * cancellation, optional retry after a worker death, draining close, statistics.
  * @internal
  */
-export class Scheduler {
-  readonly #executor: Executor;
+export class Scheduler<Call = undefined> {
+  readonly #executor: Executor<Call>;
   readonly #options: SchedulerOptions;
-  readonly #queue: Job[] = [];
+  readonly #queue: Job<Call>[] = [];
   #running = 0;
   #closed = false;
   #aborted = false;
@@ -65,7 +71,7 @@ export class Scheduler {
   readonly #wait = new LatencyRecorder();
   readonly #run = new LatencyRecorder();
 
-  constructor(executor: Executor, options: SchedulerOptions) {
+  constructor(executor: Executor<Call>, options: SchedulerOptions) {
     this.#executor = executor;
     this.#options = options;
   }
@@ -74,7 +80,7 @@ export class Scheduler {
     return this.#closed;
   }
 
-  submit(image: ImageInput, options: PredictOptions | undefined, signal: AbortSignal | undefined): Promise<Result> {
+  submit(image: ImageInput, options: PredictOptions | undefined, signal: AbortSignal | undefined, call?: Call): Promise<Result> {
     if (this.#closed) return this.#rejectNow(new PredictorClosedError());
     let wire: WireOptions | undefined;
     try {
@@ -89,12 +95,13 @@ export class Scheduler {
     const aborted = signals.find((s) => s.aborted);
     if (aborted) return this.#rejectNow(abortErrorFrom(aborted));
     if (this.#running >= this.#executor.concurrency && this.#queue.length >= this.#options.maxQueue) {
-      return this.#rejectNow(new QueueFullError(this.#options.maxQueue));
+      return this.#rejectNow(this.#options.fullError?.() ?? new QueueFullError(this.#options.maxQueue));
     }
     return new Promise<Result>((resolve, reject) => {
-      const job: Job = {
+      const job: Job<Call> = {
         image,
         options: wire,
+        call: call as Call,
         submittedAt: performance.now(),
         startedAt: 0,
         attempts: 0,
@@ -123,7 +130,7 @@ export class Scheduler {
    * which shares the queue with other callers). The last check and the submit happen in one synchronous step,
    * so several waiting callers never overfill the queue between them.
    */
-  async submitWhenRoom(image: ImageInput, options: PredictOptions | undefined, signal: AbortSignal | undefined): Promise<Result> {
+  async submitWhenRoom(image: ImageInput, options: PredictOptions | undefined, signal: AbortSignal | undefined, call?: Call): Promise<Result> {
     while (!this.#closed && this.#running >= this.#executor.concurrency && this.#queue.length >= this.#options.maxQueue) {
       if (signal?.aborted) throw abortErrorFrom(signal);
       await new Promise<void>((resolve) => {
@@ -135,7 +142,7 @@ export class Scheduler {
         signal?.addEventListener('abort', wake, { once: true });
       });
     }
-    return this.submit(image, options, signal);
+    return this.submit(image, options, signal, call);
   }
 
   readonly #roomWaiters: Array<() => void> = [];
@@ -174,7 +181,7 @@ export class Scheduler {
     await this.#executor.close(mode);
   }
 
-  readonly #runningJobs = new Set<Job>();
+  readonly #runningJobs = new Set<Job<Call>>();
 
   #dispatch(): void {
     while (this.#running < this.#executor.concurrency && this.#queue.length > 0) {
@@ -189,13 +196,13 @@ export class Scheduler {
     }
   }
 
-  #start(job: Job): void {
+  #start(job: Job<Call>): void {
     job.state = 'running';
     job.attempts += 1;
     job.startedAt = performance.now();
     this.#running += 1;
     this.#runningJobs.add(job);
-    this.#executor.execute(job.image, job.options, job.controller.signal).then(
+    this.#executor.execute(job.image, job.options, job.controller.signal, job.call).then(
       (result) => {
         this.#finish(job);
         if (job.state === 'settled') return;
@@ -220,17 +227,17 @@ export class Scheduler {
     ).finally(() => this.#dispatch());
   }
 
-  #finish(job: Job): void {
+  #finish(job: Job<Call>): void {
     this.#running -= 1;
     this.#runningJobs.delete(job);
   }
 
-  #settle(job: Job): void {
+  #settle(job: Job<Call>): void {
     job.state = 'settled';
     job.dispose();
   }
 
-  #fail(job: Job, error: unknown): void {
+  #fail(job: Job<Call>, error: unknown): void {
     if (job.state === 'settled') return;
     if (job.state === 'queued') {
       const index = this.#queue.indexOf(job);
