@@ -5,7 +5,7 @@ import { defineConfig } from 'tsup';
 // their ES builds ('module' first): one engine that knows every gradient. The wasm binaries are loaded from
 // the installed @tensorflow/tfjs-backend-wasm package at run time.
 export default defineConfig({
-  entry: { 'train-default-model': 'src/training/train-default-model.ts' },
+  entry: { 'train-default-model': 'src/training/train-default-model.ts', 'train-task-models': 'src/training/train-task-models.ts' },
   outDir: 'dist-training',
   format: ['cjs'],
   platform: 'node',

@@ -52,9 +52,10 @@ const MAX_SIZE = 0.36;
 const OVERLAP_CHANCE = 0.2;
 const MAX_OVERLAP = 0.3;
 /** Supersampling per pixel side for anti-aliased edges. */
-const SUBSAMPLES = 4;
+export const SUBSAMPLES = 4;
 
-type Rgb = [number, number, number];
+/** An RGB colour, 0..255 per channel. */
+export type Rgb = [number, number, number];
 
 interface Shape {
   classId: number;
@@ -125,12 +126,7 @@ export function generateScene(seed: number, options: SceneOptions = {}): Scene {
   }
 
   for (const shape of shapes) paintShape(image, width, height, shape);
-  const noise = random.uniform(0, 10);
-  const data = new Uint8Array(image.length);
-  for (let i = 0; i < image.length; i++) {
-    const value = image[i] + noise * (2 * random.next() - 1);
-    data[i] = value <= 0 ? 0 : value >= 255 ? 255 : Math.round(value);
-  }
+  const data = addNoise(image, random);
   return {
     seed,
     width,
@@ -141,7 +137,19 @@ export function generateScene(seed: number, options: SceneOptions = {}): Scene {
   };
 }
 
-function resolveSize(size: SceneOptions['size']): { width: number; height: number } {
+/** The float image with uniform noise of a random strength (up to ±10 levels), as bytes. @internal */
+export function addNoise(image: Float32Array, random: Random): Uint8Array {
+  const noise = random.uniform(0, 10);
+  const data = new Uint8Array(image.length);
+  for (let i = 0; i < image.length; i++) {
+    const value = image[i] + noise * (2 * random.next() - 1);
+    data[i] = value <= 0 ? 0 : value >= 255 ? 255 : Math.round(value);
+  }
+  return data;
+}
+
+/** The `{ width, height }` of a scene's `size` option, validated. @internal */
+export function resolveSize(size: SceneOptions['size']): { width: number; height: number } {
   const pair = size === undefined ? { width: 160, height: 160 } : typeof size === 'number' ? { width: size, height: size } : size;
   for (const key of ['width', 'height'] as const) {
     const value = pair?.[key];
@@ -162,14 +170,16 @@ function fits(box: readonly number[], other: readonly number[], mayOverlap: bool
   return (iw * ih) / smaller <= MAX_OVERLAP;
 }
 
-interface Background {
+/** A scene's background: a two-colour linear gradient. @internal */
+export interface Background {
   from: Rgb;
   to: Rgb;
   gx: number;
   gy: number;
 }
 
-function paintBackground(image: Float32Array, width: number, height: number, random: Random): Background {
+/** Paints the gradient background into `image` (float RGB) and returns it. @internal */
+export function paintBackground(image: Float32Array, width: number, height: number, random: Random): Background {
   const from: Rgb = [random.uniform(0, 255), random.uniform(0, 255), random.uniform(0, 255)];
   const to = from.map((c) => clamp(c + random.uniform(-70, 70), 0, 255)) as Rgb;
   const background = { from, to, gx: random.uniform(-1, 1), gy: random.uniform(-1, 1) };
@@ -187,13 +197,14 @@ function gradientAt(background: Background, width: number, height: number, x: nu
   return clamp(0.5 + background.gx * (x / width - 0.5) + background.gy * (y / height - 0.5), 0, 1);
 }
 
-function sampleBackground(background: Background, width: number, height: number, x: number, y: number): Rgb {
+/** The background's colour at a point. @internal */
+export function sampleBackground(background: Background, width: number, height: number, x: number, y: number): Rgb {
   const t = gradientAt(background, width, height, x, y);
   return background.from.map((c, i) => c + (background.to[i] - c) * t) as Rgb;
 }
 
-/** A random colour far enough from the background behind the object to be seen. */
-function contrastingColour(random: Random, behind: Rgb): Rgb {
+/** A random colour far enough from the background behind the object to be seen. @internal */
+export function contrastingColour(random: Random, behind: Rgb): Rgb {
   let colour: Rgb = [0, 0, 0];
   for (let attempt = 0; attempt < 50; attempt++) {
     colour = [random.uniform(0, 255), random.uniform(0, 255), random.uniform(0, 255)];
@@ -204,8 +215,22 @@ function contrastingColour(random: Random, behind: Rgb): Rgb {
 }
 
 function paintShape(image: Float32Array, width: number, height: number, shape: Shape): void {
-  const inside = insideTest(shape);
-  const [x1, y1, x2, y2] = shape.box;
+  paintCoverage(image, width, height, shape.box, insideTest(shape), shape.colour);
+}
+
+/**
+ * Blends `colour` into the pixels of `bounds` by the share of each pixel's subsamples `inside` holds (anti-aliased
+ * edges). @internal
+ */
+export function paintCoverage(
+  image: Float32Array,
+  width: number,
+  height: number,
+  bounds: readonly [number, number, number, number],
+  inside: (x: number, y: number) => boolean,
+  colour: Rgb,
+): void {
+  const [x1, y1, x2, y2] = bounds;
   const step = 1 / SUBSAMPLES;
   const total = SUBSAMPLES * SUBSAMPLES;
   for (let py = Math.max(0, Math.floor(y1)); py < Math.min(height, Math.ceil(y2)); py++) {
@@ -219,7 +244,7 @@ function paintShape(image: Float32Array, width: number, height: number, shape: S
       if (hits === 0) continue;
       const alpha = hits / total;
       const i = (py * width + px) * 3;
-      for (let c = 0; c < 3; c++) image[i + c] += (shape.colour[c] - image[i + c]) * alpha;
+      for (let c = 0; c < 3; c++) image[i + c] += (colour[c] - image[i + c]) * alpha;
     }
   }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { boxIou, meanAveragePrecision } from './mean-average-precision.js';
+import { rotatedBoxIou } from './rotated-iou.js';
 
 const truth = (classId: number, box: [number, number, number, number]) => ({ classId, box });
 const detection = (classId: number, box: [number, number, number, number], confidence: number) => ({ classId, box, confidence });
@@ -67,5 +68,16 @@ describe('meanAveragePrecision', () => {
     expect(result.map50).toBe(0.5);
     expect(result.truths).toBe(2);
     expect(result.detections).toBe(2);
+  });
+
+  it('matches with the overlap it is given: oriented boxes by rotated IoU', () => {
+    // A 40×10 box and the same turned a quarter: as [cx, cy, w, h, angle] the default overlap (read as x1 y1 x2 y2)
+    // would be meaningless; rotated IoU says 100 / 700, no match, and the right angle matches.
+    const truthBox = [50, 50, 40, 10, 0.4];
+    const turned = { truths: [{ classId: 0, box: truthBox }], detections: [{ classId: 0, box: [50, 50, 40, 10, 0.4 + Math.PI / 2], confidence: 0.9 }] };
+    const right = { truths: [{ classId: 0, box: truthBox }], detections: [{ classId: 0, box: [50, 50, 10, 40, 0.4 + Math.PI / 2], confidence: 0.9 }] };
+    expect(rotatedBoxIou(turned.detections[0].box, truthBox)).toBeCloseTo(100 / 700, 9);
+    expect(meanAveragePrecision([turned], { iou: rotatedBoxIou }).map50).toBe(0);
+    expect(meanAveragePrecision([right], { iou: rotatedBoxIou }).map50to95).toBe(1);
   });
 });

@@ -58,6 +58,16 @@ export function boxIou(a: Box, b: Box): number {
 // The doubles nearest to 0.50, 0.55 … 0.95 and to 0, 0.01 … 1 (0.5 + 0.05 * 2 would be 0.6000000000000001).
 const THRESHOLDS = Array.from({ length: 10 }, (_, i) => (50 + 5 * i) / 100);
 
+/** Options of {@link meanAveragePrecision}. */
+export interface MeanAveragePrecisionOptions {
+  /**
+   * The overlap of a detection's box with a ground-truth box; boxes are whatever it takes (oriented boxes
+   * `[cx, cy, w, h, angle]` with `rotatedBoxIou`).
+   * @defaultValue {@link boxIou}, for `[x1, y1, x2, y2]` boxes
+   */
+  readonly iou?: (a: Box, b: Box) => number;
+}
+
 /**
  * COCO-style mean average precision: per class and IoU threshold, detections of all images ranked by
  * confidence are matched greedily to the unmatched ground truth they overlap most (IoU ≥ the threshold);
@@ -73,7 +83,8 @@ const THRESHOLDS = Array.from({ length: 10 }, (_, i) => (50 + 5 * i) / 100);
  * console.log(map50); // 1
  * ```
  */
-export function meanAveragePrecision(images: readonly EvaluatedImage[]): MeanAveragePrecision {
+export function meanAveragePrecision(images: readonly EvaluatedImage[], options: MeanAveragePrecisionOptions = {}): MeanAveragePrecision {
+  const iou = options.iou ?? boxIou;
   if (!Array.isArray(images as unknown)) throw new InvalidOptionError('images', 'meanAveragePrecision(images): images must be an array of { detections, truths }');
   const classes = new Set<number>();
   let truthCount = 0;
@@ -85,7 +96,7 @@ export function meanAveragePrecision(images: readonly EvaluatedImage[]): MeanAve
   }
   const perClass: ClassAveragePrecision[] = [];
   for (const classId of [...classes].sort((a, b) => a - b)) {
-    const aps = THRESHOLDS.map((threshold) => classAp(images, classId, threshold));
+    const aps = THRESHOLDS.map((threshold) => classAp(images, classId, threshold, iou));
     perClass.push({
       classId,
       truths: images.reduce((n, image) => n + image.truths.filter((t) => t.classId === classId).length, 0),
@@ -93,7 +104,7 @@ export function meanAveragePrecision(images: readonly EvaluatedImage[]): MeanAve
       ap50to95: mean(aps),
     });
   }
-  const { precision, recall } = pooledPrecisionRecall(images, 0.5);
+  const { precision, recall } = pooledPrecisionRecall(images, 0.5, iou);
   return {
     map50: mean(perClass.map((c) => c.ap50)),
     map50to95: mean(perClass.map((c) => c.ap50to95)),
@@ -111,7 +122,7 @@ function mean(values: readonly number[]): number {
 }
 
 /** True-positive flags of one image's detections (any order), matched greedily by confidence. */
-function matchImage(detections: readonly ScoredBox[], truths: readonly TruthBox[], threshold: number): boolean[] {
+function matchImage(detections: readonly ScoredBox[], truths: readonly TruthBox[], threshold: number, overlap: (a: Box, b: Box) => number): boolean[] {
   const order = detections.map((_, i) => i).sort((a, b) => detections[b].confidence - detections[a].confidence || a - b);
   const used = new Array<boolean>(truths.length).fill(false);
   const hits = new Array<boolean>(detections.length).fill(false);
@@ -120,7 +131,7 @@ function matchImage(detections: readonly ScoredBox[], truths: readonly TruthBox[
     let bestIou = threshold;
     for (let j = 0; j < truths.length; j++) {
       if (used[j] || truths[j].classId !== detections[i].classId) continue;
-      const iou = boxIou(detections[i].box, truths[j].box);
+      const iou = overlap(detections[i].box, truths[j].box);
       if (iou >= bestIou) {
         bestIou = iou;
         best = j;
@@ -134,14 +145,14 @@ function matchImage(detections: readonly ScoredBox[], truths: readonly TruthBox[
   return hits;
 }
 
-function classAp(images: readonly EvaluatedImage[], classId: number, threshold: number): number {
+function classAp(images: readonly EvaluatedImage[], classId: number, threshold: number, overlap: (a: Box, b: Box) => number): number {
   const ranked: { confidence: number; hit: boolean }[] = [];
   let truths = 0;
   for (const image of images) {
     const detections = image.detections.filter((d) => d.classId === classId);
     const classTruths = image.truths.filter((t) => t.classId === classId);
     truths += classTruths.length;
-    const hits = matchImage(detections, classTruths, threshold);
+    const hits = matchImage(detections, classTruths, threshold, overlap);
     detections.forEach((d, i) => {
       ranked.push({ confidence: d.confidence, hit: hits[i] });
     });
@@ -168,12 +179,12 @@ function classAp(images: readonly EvaluatedImage[], classId: number, threshold: 
   return sum / 101;
 }
 
-function pooledPrecisionRecall(images: readonly EvaluatedImage[], threshold: number): { precision: number; recall: number } {
+function pooledPrecisionRecall(images: readonly EvaluatedImage[], threshold: number, overlap: (a: Box, b: Box) => number): { precision: number; recall: number } {
   let tp = 0;
   let detections = 0;
   let truths = 0;
   for (const image of images) {
-    tp += matchImage(image.detections, image.truths, threshold).filter(Boolean).length;
+    tp += matchImage(image.detections, image.truths, threshold, overlap).filter(Boolean).length;
     detections += image.detections.length;
     truths += image.truths.length;
   }

@@ -34,15 +34,28 @@ export interface ConcatLayer {
   readonly output: string;
 }
 
-export type Layer = ConvLayer | UpsampleLayer | ConcatLayer;
+/** Global average pooling over height and width (a classifier's last feature map to one vector). */
+export interface PoolLayer {
+  readonly kind: 'pool';
+  readonly name: string;
+  readonly input: string;
+  readonly output: string;
+}
+
+export type Layer = ConvLayer | UpsampleLayer | ConcatLayer | PoolLayer;
 
 /** One output grid: its stride and the tensors holding raw box distances and raw class logits. */
 export interface DetectionLevel {
   readonly stride: number;
-  /** 4 channels: log-distances to the left, top, right and bottom edges, in strides. */
+  /**
+   * 4 channels: log-distances to the left, top, right and bottom edges, in strides (for an oriented box, in the
+   * box's own frame, as Ultralytics' `dist2rbox` reads them).
+   */
   readonly box: string;
   /** One logit per class. */
   readonly cls: string;
+  /** Oriented-box models: one channel, the angle's logit; the angle is `(sigmoid − 0.25) · π`, in [−π/4, 3π/4). */
+  readonly angle?: string;
 }
 
 export interface Architecture {
@@ -53,6 +66,15 @@ export interface Architecture {
   readonly input: string;
   readonly layers: readonly Layer[];
   readonly levels: readonly DetectionLevel[];
+  /**
+   * What the model does, as Ultralytics' `task` metadata says it.
+   * @defaultValue 'detect'
+   */
+  readonly task?: 'detect' | 'obb' | 'classify';
+  /** Classifiers: the tensor of class logits (`[1, 1, 1, nc]` after the pool), which the export ends in a softmax. */
+  readonly logits?: string;
+  /** Classifiers: the input size over the last feature map's, for the `stride` metadata (detectors: the largest level stride). */
+  readonly stride?: number;
 }
 
 function conv(
@@ -110,6 +132,47 @@ export function defaultArchitecture(classCount = 4, imgsz = 160): Architecture {
     levels: [
       { stride: 8, box: 'box8', cls: 'cls8' },
       { stride: 16, box: 'box16', cls: 'cls16' },
+    ],
+  };
+}
+
+/**
+ * The oriented-box model: the default detector's backbone, neck and heads, plus one angle channel per level
+ * (a 1×1 convolution beside the box and class ones), decoded in the graph as Ultralytics' OBB head does.
+ */
+export function obbArchitecture(classCount = 3, imgsz = 160): Architecture {
+  const detector = defaultArchitecture(classCount, imgsz);
+  return {
+    ...detector,
+    task: 'obb',
+    layers: [...detector.layers, conv('angle8', 'head8', 40, 1, 1, 1, true), conv('angle16', 'head16', 40, 1, 1, 1, true)],
+    levels: detector.levels.map((level) => ({ ...level, angle: `angle${level.stride}` })),
+  };
+}
+
+/**
+ * The shapes classifier: a plain strided-conv backbone to stride 16, global average pooling and a 1×1
+ * convolution to one logit per class (a linear layer), softmax in the exported graph.
+ */
+export function classifierArchitecture(classCount = 4, imgsz = 64): Architecture {
+  return {
+    imgsz,
+    classCount,
+    input: 'images',
+    task: 'classify',
+    stride: 16,
+    logits: 'fc',
+    levels: [],
+    layers: [
+      conv('stem', 'images', 3, 16, 3, 2), // 1/2
+      conv('down1', 'stem', 16, 24, 3, 2), // 1/4
+      conv('block1', 'down1', 24, 24, 3, 1),
+      conv('down2', 'block1', 24, 48, 3, 2), // 1/8
+      conv('block2', 'down2', 48, 48, 3, 1),
+      conv('down3', 'block2', 48, 80, 3, 2), // 1/16
+      conv('block3', 'down3', 80, 80, 3, 1),
+      { kind: 'pool', name: 'pool', input: 'block3', output: 'pool' },
+      conv('fc', 'pool', 80, classCount, 1, 1, true),
     ],
   };
 }

@@ -119,6 +119,10 @@ export function exportOnnx(architecture: Architecture, weights: FoldedWeights, n
       const parts = layer.inputs.map((name) => shapes.get(name)!);
       nodes.push({ name: layer.name, op_type: 'Concat', input: [...layer.inputs], output: [layer.output], attribute: [int('axis', 1)] });
       shapes.set(layer.output, [parts.reduce((n, p) => n + p[0], 0), parts[0][1], parts[0][2]]);
+    } else if (layer.kind === 'pool') {
+      const [c] = shapes.get(layer.input)!;
+      nodes.push({ name: layer.name, op_type: 'GlobalAveragePool', input: [layer.input], output: [layer.output], attribute: [] });
+      shapes.set(layer.output, [c, 1, 1]);
     } else {
       const [, h, w] = shapes.get(layer.input)!;
       const folded = weights.get(layer.name);
@@ -155,11 +159,55 @@ export function exportOnnx(architecture: Architecture, weights: FoldedWeights, n
     }
   }
 
+  const output = architecture.task === 'classify' ? classifierOutput(architecture, nodes, initializers) : detectionOutput(architecture, shapes, nodes, initializers);
+
+  const metadata = ultralyticsMetadata(architecture, names);
+  const message = {
+    ir_version: IR_VERSION,
+    producer_name: 'yolokit',
+    producer_version: metadata.version,
+    model_version: 1,
+    doc_string: metadata.description,
+    graph: {
+      node: nodes,
+      name: architecture.task === 'obb' ? 'yolokit-shapes-obb' : architecture.task === 'classify' ? 'yolokit-shapes-cls' : 'yolokit-shapes',
+      initializer: initializers,
+      input: [valueInfo(architecture.input, [1, 3, architecture.imgsz, architecture.imgsz])],
+      output: [valueInfo('output0', output)],
+    },
+    opset_import: [{ domain: '', version: ONNX_OPSET }],
+    metadata_props: onnxMetadataProps(metadata).map(([key, value]) => ({ key, value })),
+  };
+  const type = modelProtoType();
+  const invalid = type.verify(message);
+  if (invalid) throw new Error(`exportOnnx: invalid ModelProto: ${invalid}`);
+  return type.encode(type.fromObject(message)).finish();
+}
+
+/** A classifier's end: its logits `[1, nc, 1, 1]` flattened and turned into probabilities, `output0` `[1, nc]`. */
+function classifierOutput(architecture: Architecture, nodes: Node[], initializers: Tensor[]): number[] {
+  const logits = architecture.logits;
+  if (!logits) throw new Error('exportOnnx: a classifier architecture names its logits');
+  initializers.push(int64Tensor('output/shape', [1, architecture.classCount]));
+  nodes.push(
+    { name: 'output/Reshape', op_type: 'Reshape', input: [logits, 'output/shape'], output: ['output/logits'], attribute: [] },
+    { name: 'output/Softmax', op_type: 'Softmax', input: ['output/logits'], output: ['output0'], attribute: [int('axis', 1)] },
+  );
+  return [1, architecture.classCount];
+}
+
+/**
+ * A detector's end, Ultralytics' layout `[1, 4 + nc (+ 1), N]`: each level's grid flattened, the log-distances
+ * exp'ed and turned into (cx, cy, w, h); an oriented-box model turns the centre offset by its angle (Ultralytics'
+ * `dist2rbox`) and appends the angle.
+ */
+function detectionOutput(architecture: Architecture, shapes: Map<string, [number, number, number]>, nodes: Node[], initializers: Tensor[]): number[] {
   // Decode: flatten each level's grid, exp the log-distances, turn (l, t, r, b) into (cx, cy, w, h).
   const n = anchorCount(architecture);
-  const flat = (kind: 'box' | 'cls') =>
+  const flat = (kind: 'box' | 'cls' | 'angle') =>
     architecture.levels.map((level) => {
       const name = level[kind];
+      if (!name) throw new Error(`exportOnnx: level ${level.stride} has no ${kind} output`);
       const [c, h, w] = shapes.get(name)!;
       const shape = `${name}/shape`;
       initializers.push(int64Tensor(shape, [1, c, h * w]));
@@ -183,34 +231,42 @@ export function exportOnnx(architecture: Architecture, weights: FoldedWeights, n
     offsets[k] = centres[k * 2];
     offsets[n + k] = centres[k * 2 + 1];
   }
-  initializers.push(floatTensor('decode/anchors', [1, 4, n], offsets));
-  nodes.push(
-    { name: 'decode/MatMul', op_type: 'MatMul', input: ['decode/matrix', 'decode/distances'], output: ['decode/relative'], attribute: [] },
-    { name: 'decode/Add', op_type: 'Add', input: ['decode/relative', 'decode/anchors'], output: ['decode/xywh'], attribute: [] },
-    { name: 'decode/cls/Concat', op_type: 'Concat', input: classes, output: ['decode/logits'], attribute: [int('axis', 2)] },
-    { name: 'decode/Sigmoid', op_type: 'Sigmoid', input: ['decode/logits'], output: ['decode/scores'], attribute: [] },
-    { name: 'output/Concat', op_type: 'Concat', input: ['decode/xywh', 'decode/scores'], output: ['output0'], attribute: [int('axis', 1)] },
+  nodes.push({ name: 'decode/MatMul', op_type: 'MatMul', input: ['decode/matrix', 'decode/distances'], output: ['decode/relative'], attribute: [] });
+  const classCount = architecture.classCount;
+  if (architecture.task !== 'obb') {
+    initializers.push(floatTensor('decode/anchors', [1, 4, n], offsets));
+    nodes.push(
+      { name: 'decode/Add', op_type: 'Add', input: ['decode/relative', 'decode/anchors'], output: ['decode/xywh'], attribute: [] },
+      { name: 'decode/cls/Concat', op_type: 'Concat', input: classes, output: ['decode/logits'], attribute: [int('axis', 2)] },
+      { name: 'decode/Sigmoid', op_type: 'Sigmoid', input: ['decode/logits'], output: ['decode/scores'], attribute: [] },
+      { name: 'output/Concat', op_type: 'Concat', input: ['decode/xywh', 'decode/scores'], output: ['output0'], attribute: [int('axis', 1)] },
+    );
+    return [1, 4 + classCount, n];
+  }
+  // Oriented boxes: θ = (sigmoid(logit) − 0.25)·π; the offset (xf, yf) = ((r − l)/2, (b − t)/2) of the box's own
+  // frame turned by θ: (xf cos θ − yf sin θ, xf sin θ + yf cos θ), then the anchor added.
+  const angles = flat('angle');
+  initializers.push(
+    int64Tensor('decode/split', [1, 1, 2]),
+    floatTensor('decode/quarter', [], new Float32Array([0.25])),
+    floatTensor('decode/pi', [], new Float32Array([Math.PI])),
+    floatTensor('decode/anchors/x', [1, 1, n], offsets.subarray(0, n)),
+    floatTensor('decode/anchors/y', [1, 1, n], offsets.subarray(n, 2 * n)),
   );
-
-  const metadata = ultralyticsMetadata(architecture, names);
-  const message = {
-    ir_version: IR_VERSION,
-    producer_name: 'yolokit',
-    producer_version: metadata.version,
-    model_version: 1,
-    doc_string: metadata.description,
-    graph: {
-      node: nodes,
-      name: 'yolokit-shapes',
-      initializer: initializers,
-      input: [valueInfo(architecture.input, [1, 3, architecture.imgsz, architecture.imgsz])],
-      output: [valueInfo('output0', [1, 4 + architecture.classCount, n])],
-    },
-    opset_import: [{ domain: '', version: ONNX_OPSET }],
-    metadata_props: onnxMetadataProps(metadata).map(([key, value]) => ({ key, value })),
+  const op = (name: string, type: string, input: string[], attribute: Attribute[] = []) => {
+    nodes.push({ name: `${name}/${type}`, op_type: type, input, output: [name], attribute });
+    return name;
   };
-  const type = modelProtoType();
-  const invalid = type.verify(message);
-  if (invalid) throw new Error(`exportOnnx: invalid ModelProto: ${invalid}`);
-  return type.encode(type.fromObject(message)).finish();
+  nodes.push({ name: 'decode/Split', op_type: 'Split', input: ['decode/relative', 'decode/split'], output: ['decode/xf', 'decode/yf', 'decode/wh'], attribute: [int('axis', 1)] });
+  const logits = op('decode/angle/logits', 'Concat', angles, [int('axis', 2)]);
+  const theta = op('decode/theta', 'Mul', [op('decode/angle/shifted', 'Sub', [op('decode/angle/sigmoid', 'Sigmoid', [logits]), 'decode/quarter']), 'decode/pi']);
+  const cos = op('decode/cos', 'Cos', [theta]);
+  const sin = op('decode/sin', 'Sin', [theta]);
+  const x = op('decode/x', 'Sub', [op('decode/xf·cos', 'Mul', ['decode/xf', cos]), op('decode/yf·sin', 'Mul', ['decode/yf', sin])]);
+  const y = op('decode/y', 'Add', [op('decode/xf·sin', 'Mul', ['decode/xf', sin]), op('decode/yf·cos', 'Mul', ['decode/yf', cos])]);
+  const cx = op('decode/cx', 'Add', [x, 'decode/anchors/x']);
+  const cy = op('decode/cy', 'Add', [y, 'decode/anchors/y']);
+  const scores = op('decode/scores', 'Sigmoid', [op('decode/logits', 'Concat', classes, [int('axis', 2)])]);
+  nodes.push({ name: 'output/Concat', op_type: 'Concat', input: [cx, cy, 'decode/wh', scores, theta], output: ['output0'], attribute: [int('axis', 1)] });
+  return [1, 4 + classCount + 1, n];
 }

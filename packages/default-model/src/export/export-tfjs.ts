@@ -93,6 +93,11 @@ export function exportTfjsGraphModel(
       const axis = constant(`${layer.name}/axis`, [], new Int32Array([3]));
       op(layer.output, 'ConcatV2', [...layer.inputs, axis], { N: { i: String(layer.inputs.length) }, Tidx: INT32 });
       shapes.set(layer.output, [parts[0][0], parts[0][1], parts.reduce((n, p) => n + p[2], 0)]);
+    } else if (layer.kind === 'pool') {
+      const [, , c] = shapes.get(layer.input)!;
+      const axes = constant(`${layer.name}/axes`, [2], new Int32Array([1, 2]));
+      op(layer.output, 'Mean', [layer.input, axes], { keep_dims: { b: true }, Tidx: INT32 });
+      shapes.set(layer.output, [1, 1, c]);
     } else {
       const [h, w] = shapes.get(layer.input)!;
       const folded = weights.get(layer.name);
@@ -118,38 +123,81 @@ export function exportTfjsGraphModel(
     }
   }
 
-  const n = anchorCount(architecture);
   const nc = architecture.classCount;
-  const flat = (kind: 'box' | 'cls') =>
-    architecture.levels.map((level) => {
-      const name = level[kind];
-      const [h, w, c] = shapes.get(name)!;
-      const shape = constant(`${name}/flat/shape`, [2], new Int32Array([h * w, c]));
-      return op(`${name}/flat`, 'Reshape', [name, shape], { Tshape: INT32 });
-    });
-  const axis0 = constant('decode/axis0', [], new Int32Array([0]));
-  const axis1 = constant('decode/axis1', [], new Int32Array([1]));
-  const boxes = flat('box');
-  const classes = flat('cls');
-  const box = op('decode/box', 'ConcatV2', [...boxes, axis0], { N: { i: String(boxes.length) }, Tidx: INT32 });
-  const distances = op('decode/distances', 'Exp', [box]);
-  const matrix = constant('decode/matrix', [4, 4], decodeMatrix());
-  const relative = op('decode/relative', 'MatMul', [distances, matrix], { transpose_a: { b: false }, transpose_b: { b: false } });
-  const centres = anchorCentres(architecture);
-  const offsets = new Float32Array(n * 4);
-  for (let k = 0; k < n; k++) {
-    offsets[k * 4] = centres[k * 2];
-    offsets[k * 4 + 1] = centres[k * 2 + 1];
+  const metadata = ultralyticsMetadata(architecture, names);
+  const tensorInfo = (name: string, dims: number[]) => ({ name, dtype: 'DT_FLOAT', tensorShape: { dim: dims.map((size) => ({ size: String(size) })) } });
+  let output: number[];
+  if (architecture.task === 'classify') {
+    // A classifier's logits [1, 1, 1, nc] flattened, then the softmax: output0 [1, nc].
+    const logits = architecture.logits;
+    if (!logits) throw new Error('exportTfjsGraphModel: a classifier architecture names its logits');
+    const shape = constant('output/shape', [2], new Int32Array([1, nc]));
+    op('output0', 'Softmax', [op('output/logits', 'Reshape', [logits, shape], { Tshape: INT32 })]);
+    output = [1, nc];
+  } else {
+    output = detectionOutput();
   }
-  const anchors = constant('decode/anchors', [n, 4], offsets);
-  const xywh = op('decode/xywh', 'AddV2', [relative, anchors]);
-  const logits = op('decode/logits', 'ConcatV2', [...classes, axis0], { N: { i: String(classes.length) }, Tidx: INT32 });
-  const scores = op('decode/scores', 'Sigmoid', [logits]);
-  const rows = op('decode/rows', 'ConcatV2', [xywh, scores, axis1], { N: { i: '2' }, Tidx: INT32 });
-  const perm = constant('decode/perm', [2], new Int32Array([1, 0]));
-  const columns = op('decode/columns', 'Transpose', [rows, perm], { Tperm: INT32 });
-  const outShape = constant('output0/shape', [3], new Int32Array([1, 4 + nc, n]));
-  op('output0', 'Reshape', [columns, outShape], { Tshape: INT32 });
+
+  function detectionOutput(): number[] {
+    const n = anchorCount(architecture);
+    const flat = (kind: 'box' | 'cls' | 'angle') =>
+      architecture.levels.map((level) => {
+        const name = level[kind];
+        if (!name) throw new Error(`exportTfjsGraphModel: level ${level.stride} has no ${kind} output`);
+        const [h, w, c] = shapes.get(name)!;
+        const shape = constant(`${name}/flat/shape`, [2], new Int32Array([h * w, c]));
+        return op(`${name}/flat`, 'Reshape', [name, shape], { Tshape: INT32 });
+      });
+    const axis0 = constant('decode/axis0', [], new Int32Array([0]));
+    const axis1 = constant('decode/axis1', [], new Int32Array([1]));
+    const boxes = flat('box');
+    const classes = flat('cls');
+    const box = op('decode/box', 'ConcatV2', [...boxes, axis0], { N: { i: String(boxes.length) }, Tidx: INT32 });
+    const distances = op('decode/distances', 'Exp', [box]);
+    const matrix = constant('decode/matrix', [4, 4], decodeMatrix());
+    const relative = op('decode/relative', 'MatMul', [distances, matrix], { transpose_a: { b: false }, transpose_b: { b: false } });
+    const centres = anchorCentres(architecture);
+    const offsets = new Float32Array(n * 4);
+    for (let k = 0; k < n; k++) {
+      offsets[k * 4] = centres[k * 2];
+      offsets[k * 4 + 1] = centres[k * 2 + 1];
+    }
+    let rows: string;
+    if (architecture.task !== 'obb') {
+      const anchors = constant('decode/anchors', [n, 4], offsets);
+      const xywh = op('decode/xywh', 'AddV2', [relative, anchors]);
+      const logits = op('decode/logits', 'ConcatV2', [...classes, axis0], { N: { i: String(classes.length) }, Tidx: INT32 });
+      const scores = op('decode/scores', 'Sigmoid', [logits]);
+      rows = op('decode/rows', 'ConcatV2', [xywh, scores, axis1], { N: { i: '2' }, Tidx: INT32 });
+    } else {
+      // Oriented boxes, as in the ONNX graph: θ = (sigmoid(logit) − 0.25)·π, the frame's offset (xf, yf) turned by θ.
+      const angles = flat('angle');
+      const sizes = constant('decode/split', [3], new Int32Array([1, 1, 2]));
+      const parts = op('decode/parts', 'SplitV', [relative, sizes, axis1], { num_split: { i: '3' }, Tlen: INT32 });
+      const [xf, yf, wh] = [parts, `${parts}:1`, `${parts}:2`];
+      const quarter = constant('decode/quarter', [], new Float32Array([0.25]));
+      const pi = constant('decode/pi', [], new Float32Array([Math.PI]));
+      const angleLogits = op('decode/angle/logits', 'ConcatV2', [...angles, axis0], { N: { i: String(angles.length) }, Tidx: INT32 });
+      const theta = op('decode/theta', 'Mul', [op('decode/angle/shifted', 'Sub', [op('decode/angle/sigmoid', 'Sigmoid', [angleLogits]), quarter]), pi]);
+      const cos = op('decode/cos', 'Cos', [theta]);
+      const sin = op('decode/sin', 'Sin', [theta]);
+      const x = op('decode/x', 'Sub', [op('decode/xf·cos', 'Mul', [xf, cos]), op('decode/yf·sin', 'Mul', [yf, sin])]);
+      const y = op('decode/y', 'AddV2', [op('decode/xf·sin', 'Mul', [xf, sin]), op('decode/yf·cos', 'Mul', [yf, cos])]);
+      const ax = constant('decode/anchors/x', [n, 1], Float32Array.from({ length: n }, (_, k) => centres[k * 2]));
+      const ay = constant('decode/anchors/y', [n, 1], Float32Array.from({ length: n }, (_, k) => centres[k * 2 + 1]));
+      const cx = op('decode/cx', 'AddV2', [x, ax]);
+      const cy = op('decode/cy', 'AddV2', [y, ay]);
+      const logits = op('decode/logits', 'ConcatV2', [...classes, axis0], { N: { i: String(classes.length) }, Tidx: INT32 });
+      const scores = op('decode/scores', 'Sigmoid', [logits]);
+      rows = op('decode/rows', 'ConcatV2', [cx, cy, wh, scores, theta, axis1], { N: { i: '5' }, Tidx: INT32 });
+    }
+    const channels = 4 + nc + (architecture.task === 'obb' ? 1 : 0);
+    const perm = constant('decode/perm', [2], new Int32Array([1, 0]));
+    const columns = op('decode/columns', 'Transpose', [rows, perm], { Tperm: INT32 });
+    const outShape = constant('output0/shape', [3], new Int32Array([1, channels, n]));
+    op('output0', 'Reshape', [columns, outShape], { Tshape: INT32 });
+    return [1, channels, n];
+  }
 
   const byteLength = entries.reduce((total, e) => total + e.values.length * 4, 0);
   const data = new Uint8Array(byteLength);
@@ -161,15 +209,13 @@ export function exportTfjsGraphModel(
       else view.setInt32(offset, e.values[i], true);
     }
   }
-  const metadata = ultralyticsMetadata(architecture, names);
-  const tensorInfo = (name: string, dims: number[]) => ({ name, dtype: 'DT_FLOAT', tensorShape: { dim: dims.map((size) => ({ size: String(size) })) } });
   const modelJson = {
     format: 'graph-model',
     generatedBy: `yolokit default model ${metadata.version}`,
     convertedBy: '@yolokit/default-model exporter',
     signature: {
       inputs: { images: tensorInfo(`${architecture.input}:0`, [1, s, s, 3]) },
-      outputs: { output0: tensorInfo('output0:0', [1, 4 + nc, n]) },
+      outputs: { output0: tensorInfo('output0:0', output) },
     },
     modelTopology: { node: nodes, library: {}, versions: {} },
     weightsManifest: [{ paths: [TFJS_WEIGHTS_FILE], weights: entries.map(({ name, shape, dtype }) => ({ name, shape, dtype })) }],

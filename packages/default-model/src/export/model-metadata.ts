@@ -13,21 +13,29 @@ export interface UltralyticsMetadataFields {
   readonly version: string;
   readonly license: string;
   readonly stride: number;
-  readonly task: 'detect';
+  readonly task: 'detect' | 'obb' | 'classify';
   readonly batch: number;
   readonly imgsz: readonly [number, number];
   readonly names: Readonly<Record<number, string>>;
   readonly channels: number;
 }
 
+/** What each task's model is, for its `description`. */
+const DESCRIPTIONS = {
+  detect: (classes: string) => `yolokit default model: ${classes} detector trained on synthetic scenes`,
+  obb: (classes: string) => `yolokit oriented-box model: ${classes} detector trained on synthetic scenes of rotated shapes`,
+  classify: (classes: string) => `yolokit shapes classifier: ${classes}, trained on synthetic pictures of one shape`,
+} as const;
+
 export function ultralyticsMetadata(architecture: Architecture, names: Readonly<Record<number, string>>): UltralyticsMetadataFields {
+  const task = architecture.task ?? 'detect';
   return {
-    description: `yolokit default model: ${Object.values(names).join(', ')} detector trained on synthetic scenes`,
+    description: DESCRIPTIONS[task](Object.values(names).join(', ')),
     author: 'yolokit',
     version: DEFAULT_MODEL_VERSION,
     license: 'AGPL-3.0-only',
-    stride: Math.max(...architecture.levels.map((level) => level.stride)),
-    task: 'detect',
+    stride: architecture.stride ?? Math.max(...architecture.levels.map((level) => level.stride)),
+    task,
     batch: 1,
     imgsz: [architecture.imgsz, architecture.imgsz],
     names,

@@ -15,14 +15,26 @@ export interface WrittenFile {
 }
 
 /** Every file of the default model's folder, in memory: the ONNX model and the TF.js graph model. */
-export function modelFiles(architecture: Architecture, weights: FoldedWeights, names: Readonly<Record<number, string>>): Map<string, Uint8Array> {
+/** Names of a model's ONNX file and TF.js folder. */
+export interface ModelFileNames {
+  readonly onnx: string;
+  readonly tfjs: string;
+}
+
+/** Every file of a model's folder, in memory: the ONNX model and the TF.js graph model (the default model's names unless told). */
+export function modelFiles(
+  architecture: Architecture,
+  weights: FoldedWeights,
+  names: Readonly<Record<number, string>>,
+  fileNames: ModelFileNames = { onnx: DEFAULT_ONNX_FILE, tfjs: DEFAULT_TFJS_FOLDER },
+): Map<string, Uint8Array> {
   const tfjs = exportTfjsGraphModel(architecture, weights, names);
   const text = new TextEncoder();
   return new Map<string, Uint8Array>([
-    [DEFAULT_ONNX_FILE, exportOnnx(architecture, weights, names)],
-    [`${DEFAULT_TFJS_FOLDER}/model.json`, text.encode(tfjs.modelJson)],
-    [`${DEFAULT_TFJS_FOLDER}/${TFJS_WEIGHTS_FILE}`, tfjs.weights],
-    [`${DEFAULT_TFJS_FOLDER}/metadata.yaml`, text.encode(tfjs.metadataYaml)],
+    [fileNames.onnx, exportOnnx(architecture, weights, names)],
+    [`${fileNames.tfjs}/model.json`, text.encode(tfjs.modelJson)],
+    [`${fileNames.tfjs}/${TFJS_WEIGHTS_FILE}`, tfjs.weights],
+    [`${fileNames.tfjs}/metadata.yaml`, text.encode(tfjs.metadataYaml)],
   ]);
 }
 
@@ -44,9 +56,10 @@ export function writeModelFiles(
   architecture: Architecture,
   weights: FoldedWeights,
   names: Readonly<Record<number, string>>,
+  fileNames?: ModelFileNames,
 ): WrittenFile[] {
   const written: WrittenFile[] = [];
-  for (const [path, bytes] of modelFiles(architecture, weights, names)) {
+  for (const [path, bytes] of modelFiles(architecture, weights, names, fileNames)) {
     const target = join(folder, path);
     mkdirSync(join(target, '..'), { recursive: true });
     writeFileSync(target, bytes);

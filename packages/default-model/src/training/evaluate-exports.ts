@@ -45,7 +45,7 @@ export const MIXED_SIZES = [160, { width: 320, height: 240 }, { width: 200, heig
  * Minimal backends for the training script only: the project's own `@yolokit/backend-onnx` and
  * `@yolokit/backend-tfjs` are what users and tests use; the script checks the exports independently of them.
  */
-async function onnxBackend(architecture: Architecture): Promise<Backend> {
+export async function onnxBackend(architecture: Architecture, metadata: Record<string, string> = {}): Promise<Backend> {
   // As onnx() does: onnxruntime's telemetry off (read at the process's first session) unless the environment says.
   if (!process.env.ORT_DISABLE_TELEMETRY?.trim()) process.env.ORT_DISABLE_TELEMETRY = '1';
   const ort = await import('onnxruntime-node');
@@ -58,7 +58,7 @@ async function onnxBackend(architecture: Architecture): Promise<Backend> {
         inputs: [{ name: session.inputNames[0], shape: [1, 3, architecture.imgsz, architecture.imgsz] }],
         outputs: [{ name: session.outputNames[0], shape: [] }],
         layout: 'NCHW',
-        metadata: {},
+        metadata,
         runtime: 'onnxruntime-node',
         async run(input: Float32Tensor): Promise<Float32Tensor[]> {
           const result = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', input.data, [...input.dims]) });
@@ -73,7 +73,7 @@ async function onnxBackend(architecture: Architecture): Promise<Backend> {
   };
 }
 
-function tfjsBackend(architecture: Architecture): Backend {
+export function tfjsBackend(architecture: Architecture, metadata: Record<string, string> = {}): Backend {
   return {
     name: 'tfjs-wasm (training script)',
     contractVersion: 1,
@@ -96,7 +96,7 @@ function tfjsBackend(architecture: Architecture): Backend {
         inputs: [{ name: 'images', shape: [1, architecture.imgsz, architecture.imgsz, 3] }],
         outputs: [{ name: 'output0', shape: [] }],
         layout: 'NHWC',
-        metadata: {},
+        metadata,
         runtime: `tfjs ${tf.version_core} (${tf.getBackend()})`,
         async run(input: Float32Tensor): Promise<Float32Tensor[]> {
           const x = tf.tensor(input.data, [...input.dims]);

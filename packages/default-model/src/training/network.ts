@@ -26,6 +26,8 @@ interface ConvParameters {
 export interface RawOutputs {
   box: tf.Tensor3D;
   cls: tf.Tensor3D;
+  /** Oriented-box models: the angle logit of each cell, `[B, cells, 1]`. */
+  angle?: tf.Tensor3D;
 }
 
 /** The trainable network: parameters as TF.js variables, the architecture as data. */
@@ -101,6 +103,30 @@ export class Network {
    * statistics with {@link updateRunningStats}); otherwise it uses the running statistics.
    */
   forward(images: tf.Tensor4D, training: boolean, batchStats?: Map<string, { mean: tf.Tensor; variance: tf.Tensor }>): RawOutputs {
+    const tensors = this.#layers(images, training, batchStats);
+    const batch = images.shape[0];
+    const flatten = (name: string) => {
+      const t = tensors.get(name)!;
+      return tf.reshape(t, [batch, t.shape[1] * t.shape[2], t.shape[3]]) as tf.Tensor3D;
+    };
+    const angles = this.architecture.levels.map((level) => level.angle).filter((name) => name !== undefined);
+    return {
+      box: tf.concat(this.architecture.levels.map((level) => flatten(level.box)), 1),
+      cls: tf.concat(this.architecture.levels.map((level) => flatten(level.cls)), 1),
+      ...(angles.length > 0 ? { angle: tf.concat(angles.map(flatten), 1) } : {}),
+    };
+  }
+
+  /** A classifier's class logits `[B, nc]` (see {@link forward} for `training` and `batchStats`). */
+  logits(images: tf.Tensor4D, training: boolean, batchStats?: Map<string, { mean: tf.Tensor; variance: tf.Tensor }>): tf.Tensor2D {
+    const name = this.architecture.logits;
+    if (!name) throw new Error('logits(): the architecture is not a classifier');
+    const out = this.#layers(images, training, batchStats).get(name)!;
+    return tf.reshape(out, [images.shape[0], this.architecture.classCount]) as tf.Tensor2D;
+  }
+
+  /** Every layer's output by name, from `[B, S, S, 3]` images. */
+  #layers(images: tf.Tensor4D, training: boolean, batchStats: Map<string, { mean: tf.Tensor; variance: tf.Tensor }> | undefined): Map<string, tf.Tensor4D> {
     const tensors = new Map<string, tf.Tensor4D>([[this.architecture.input, images]]);
     for (const layer of this.architecture.layers) {
       if (layer.kind === 'upsample') {
@@ -108,19 +134,31 @@ export class Network {
         tensors.set(layer.output, tf.image.resizeNearestNeighbor(x, [x.shape[1] * 2, x.shape[2] * 2]));
       } else if (layer.kind === 'concat') {
         tensors.set(layer.output, tf.concat(layer.inputs.map((name) => tensors.get(name)!), 3));
+      } else if (layer.kind === 'pool') {
+        tensors.set(layer.output, tf.mean(tensors.get(layer.input)!, [1, 2], true));
       } else {
         tensors.set(layer.output, this.#conv(this.#convs.get(layer.name)!, tensors.get(layer.input)!, training, batchStats));
       }
     }
-    const batch = images.shape[0];
-    const flatten = (name: string) => {
-      const t = tensors.get(name)!;
-      return tf.reshape(t, [batch, t.shape[1] * t.shape[2], t.shape[3]]) as tf.Tensor3D;
-    };
-    return {
-      box: tf.concat(this.architecture.levels.map((level) => flatten(level.box)), 1),
-      cls: tf.concat(this.architecture.levels.map((level) => flatten(level.cls)), 1),
-    };
+    return tensors;
+  }
+
+  /**
+   * An oriented-box model's boxes from raw outputs, in input pixels: `[B, N, 5]` cx, cy, w, h, angle, decoded as
+   * the exported graph (and Ultralytics' `dist2rbox`) does: the angle `(sigmoid − 0.25)·π`, the offset of the
+   * box's own frame ((r − l)/2, (b − t)/2) turned by it.
+   */
+  rotatedBoxes(raw: RawOutputs): tf.Tensor3D {
+    if (!raw.angle) throw new Error('rotatedBoxes(): the architecture has no angle outputs');
+    const [l, t, r, b] = tf.split(this.distances(raw.box), 4, 2);
+    const angle = tf.mul(tf.sub(tf.sigmoid(raw.angle), 0.25), Math.PI);
+    const cos = tf.cos(angle);
+    const sin = tf.sin(angle);
+    const xf = tf.div(tf.sub(r, l), 2);
+    const yf = tf.div(tf.sub(b, t), 2);
+    const cx = tf.add(tf.slice(this.centres, [0, 0, 0], [-1, -1, 1]), tf.sub(tf.mul(xf, cos), tf.mul(yf, sin)));
+    const cy = tf.add(tf.slice(this.centres, [0, 0, 1], [-1, -1, 1]), tf.add(tf.mul(xf, sin), tf.mul(yf, cos)));
+    return tf.concat([cx, cy, tf.add(l, r), tf.add(t, b), angle], 2) as tf.Tensor3D;
   }
 
   /** Edge distances in input pixels, `[B, N, 4]` (left, top, right, bottom). */
@@ -130,11 +168,17 @@ export class Network {
 
   /**
    * The model's output in Ultralytics' layout, `[B, 4 + nc, N]`: cx, cy, w, h in input pixels, then class
-   * probabilities: what the exported models compute.
+   * probabilities (and for an oriented-box model the angle, `[B, 4 + nc + 1, N]`): what the exported models compute.
    */
   predict(images: tf.Tensor4D): tf.Tensor3D {
     return tf.tidy(() => {
-      const { box, cls } = this.forward(images, false);
+      const raw = this.forward(images, false);
+      if (raw.angle) {
+        // [B, N, 5] cx, cy, w, h, angle → Ultralytics' OBB layout [B, 4 + nc + 1, N].
+        const [xywh, angle] = tf.split(this.rotatedBoxes(raw), [4, 1], 2);
+        return tf.transpose(tf.concat([xywh, tf.sigmoid(raw.cls), angle], 2), [0, 2, 1]) as tf.Tensor3D;
+      }
+      const { box, cls } = raw;
       const d = this.distances(box);
       const [l, t, r, b] = tf.split(d, 4, 2);
       const cx = tf.add(tf.slice(this.centres, [0, 0, 0], [-1, -1, 1]), tf.div(tf.sub(r, l), 2));
@@ -142,6 +186,11 @@ export class Network {
       const out = tf.concat([cx, cy, tf.add(l, r), tf.add(t, b), tf.sigmoid(cls)], 2);
       return tf.transpose(out, [0, 2, 1]) as tf.Tensor3D;
     });
+  }
+
+  /** A classifier's class probabilities `[B, nc]` (running BatchNorm statistics): what the exported models compute. */
+  probabilities(images: tf.Tensor4D): tf.Tensor2D {
+    return tf.tidy(() => tf.softmax(this.logits(images, false)));
   }
 
   /** Folds one step's batch statistics into the running statistics and disposes them. */
