@@ -1,11 +1,9 @@
 import { existsSync } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { CHROMIUM_ARGS, chromiumPath, describeWithBrowser, sendFile, WEBGPU_CHROMIUM_ARGS } from './support/browser.js';
+import { CHROMIUM_ARGS, chromiumPath, describeWithBrowser, serveFolder, type StaticSite, WEBGPU_CHROMIUM_ARGS } from './support/browser.js';
 import { fixturePath, repoRoot } from './support/fixtures.js';
 
 /**
@@ -27,29 +25,6 @@ function describeWithBrowserAndSite(name: string, body: () => void): void {
   describeWithBrowser(name, [modelFixture, imageFixture], body, site);
 }
 
-/** A static file server for the built site, as any static host would serve it (no special headers). */
-async function serveSite(root: string): Promise<{ server: Server; origin: string; requests: string[] }> {
-  const requests: string[] = [];
-  const server = createServer(async (request, response) => {
-    const path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
-    requests.push(path);
-    let file = normalize(join(root, path));
-    if (file !== root && !file.startsWith(root + sep)) {
-      response.writeHead(403).end();
-      return;
-    }
-    try {
-      if ((await stat(file)).isDirectory()) file = join(file, 'index.html');
-    } catch {
-      if (!extname(file)) file += '.html';
-    }
-    await sendFile(response, file);
-  });
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as AddressInfo;
-  return { server, origin: `http://127.0.0.1:${port}`, requests };
-}
-
 interface DrawnBox {
   className: string;
   confidence: number;
@@ -60,13 +35,13 @@ interface DrawnBox {
 describeWithBrowserAndSite('docs site: live demo in headless Chromium', () => {
   let browser: Browser;
   let page: Page;
-  let site: Awaited<ReturnType<typeof serveSite>>;
+  let site: StaticSite;
   const pageErrors: string[] = [];
   const foreignRequests: string[] = [];
   const failedResponses: string[] = [];
 
   beforeAll(async () => {
-    site = await serveSite(siteDir);
+    site = await serveFolder(siteDir);
     browser = await chromium.launch({ executablePath: chromiumPath, args: [...CHROMIUM_ARGS] });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on('pageerror', (error) => pageErrors.push(error.message));
@@ -82,7 +57,7 @@ describeWithBrowserAndSite('docs site: live demo in headless Chromium', () => {
 
   afterAll(async () => {
     await browser?.close();
-    await new Promise((done) => (site ? site.server.close(done) : done(undefined)));
+    await site?.close();
   });
 
   it('finds and draws a bus and at least 3 persons in bus.jpg with yolov8n_int8.onnx', async () => {
@@ -180,16 +155,16 @@ describeWithBrowserAndSite('docs site: live demo in headless Chromium', () => {
 
 describeWithBrowserAndSite('docs site: live demo on WebGPU (SwiftShader adapter) in headless Chromium', () => {
   let browser: Browser;
-  let site: Awaited<ReturnType<typeof serveSite>>;
+  let site: StaticSite;
 
   beforeAll(async () => {
-    site = await serveSite(siteDir);
+    site = await serveFolder(siteDir);
     browser = await chromium.launch({ executablePath: chromiumPath, args: [...WEBGPU_CHROMIUM_ARGS], ignoreDefaultArgs: ['--headless'] });
   });
 
   afterAll(async () => {
     await browser?.close();
-    await new Promise((done) => (site ? site.server.close(done) : done(undefined)));
+    await site?.close();
   });
 
   it("with the runtime set to WebGPU, runs on 'webgpu' (wasm for the int8 operators WebGPU lacks) and draws a bus and at least 3 persons", async () => {

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, extname, join, normalize, sep } from 'node:path';
@@ -113,6 +113,32 @@ export async function serveStatic(routes: Readonly<Record<string, string>>, page
     if (file === undefined || root === undefined || (file !== root && !file.startsWith(root + sep))) {
       response.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found');
       return;
+    }
+    await sendFile(response, file);
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as AddressInfo;
+  return { server, origin: `http://127.0.0.1:${port}`, requests, close: () => new Promise((done) => server.close(() => done())) };
+}
+
+/**
+ * Serves the folder `root` (a built static site) as a plain static host would, no special headers: a folder
+ * answers with its `index.html`, a path without an extension with its `.html` file (clean URLs).
+ */
+export async function serveFolder(root: string): Promise<StaticSite> {
+  const requests: string[] = [];
+  const server = createServer(async (request, response) => {
+    const path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
+    requests.push(path);
+    let file = normalize(join(root, path));
+    if (file !== root && !file.startsWith(root + sep)) {
+      response.writeHead(403).end();
+      return;
+    }
+    try {
+      if ((await stat(file)).isDirectory()) file = join(file, 'index.html');
+    } catch {
+      if (!extname(file)) file += '.html';
     }
     await sendFile(response, file);
   });

@@ -11,7 +11,7 @@ const EXPLANATIONS: Readonly<Record<string, ErrorExplanation>> = {
   MODEL_INVALID: {
     title: 'This model cannot be used',
     advice:
-      'The demo runs YOLO detection models exported to ONNX by Ultralytics (yolo export model=yolov8n.pt format=onnx). ' +
+      'The demo runs YOLO detection, segmentation and pose models exported to ONNX by Ultralytics (yolo export model=yolov8n.pt format=onnx). ' +
       'PyTorch .pt files, TF.js folders, half-precision exports and files that are not ONNX do not load here; a truncated download does not either.',
   },
   MODEL_NOT_FOUND: {
@@ -19,10 +19,10 @@ const EXPLANATIONS: Readonly<Record<string, ErrorExplanation>> = {
     advice: 'Check the URL. The server must allow cross-origin requests (CORS) from this page, or download the file and pick it instead.',
   },
   MODEL_OUTPUT_UNSUPPORTED: {
-    title: 'This model is not a YOLO detector',
+    title: 'This model is not one yolokit can run yet',
     advice:
-      'It loaded, but its output is not one of the detection layouts yolokit decodes ([1, 4+classes, N] for YOLOv8/YOLO11, [1, N, 5+classes] for YOLOv5, [1, N, 6] for YOLOv10/YOLO26). ' +
-      'Segmentation, pose, OBB and classification models are not supported.',
+      'It loaded, but its task or its outputs are not ones yolokit decodes (detection: [1, 4+classes, N] for YOLOv8/YOLO11, [1, N, 5+classes] for YOLOv5, [1, N, 6] for YOLOv10/YOLO26; ' +
+      'segmentation adds 32 mask coefficients and a prototype output; pose adds the keypoints of its kpt_shape). The detail below names the task and the shapes it saw.',
   },
   IMAGE_UNREADABLE: {
     title: 'This image cannot be read',
