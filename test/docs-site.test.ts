@@ -41,7 +41,16 @@ describe('docs sources: samples are compiled files, not pasted code', () => {
 
   it('finds the guides', () => {
     expect(markdown.map((page) => page.path)).toEqual(
-      expect.arrayContaining(['guide/getting-started.md', 'guide/thread-safe-inference.md', 'guide/write-a-backend.md', 'compare.md', 'demo.md']),
+      expect.arrayContaining([
+        'guide/getting-started.md',
+        'guide/detect.md',
+        'guide/segment.md',
+        'guide/pose.md',
+        'guide/thread-safe-inference.md',
+        'guide/write-a-backend.md',
+        'compare.md',
+        'demo.md',
+      ]),
     );
   });
 
@@ -69,6 +78,14 @@ describe('docs sources: samples are compiled files, not pasted code', () => {
     const included = new Set(markdown.flatMap((page) => [...page.text.matchAll(SNIPPET)].map(([, file]) => resolve(docsRoot, file))));
     const orphans = filesUnder(join(docsRoot, 'examples'), '.ts').filter((file) => !included.has(file));
     expect(orphans.map((file) => relative(docsRoot, file))).toEqual([]);
+  });
+
+  it("draws the demo in the CLI's colours (the demo keeps a copy: the CLI's package is Node-only)", async () => {
+    const cli = await import('@yolokit/cli');
+    const demo = await import('../apps/docs/src/demo/palette.js');
+    expect(demo.PALETTE).toEqual(cli.PALETTE);
+    expect(demo.LIMB_COLOURS).toEqual(cli.LIMB_COLOURS);
+    expect(demo.KEYPOINT_COLOURS).toEqual(cli.KEYPOINT_COLOURS);
   });
 
   it('uses only `yolokit predict` flags that the CLI has', () => {
@@ -104,7 +121,18 @@ describeBuiltSite('docs site: the built output', () => {
   const html = (path: string): string => readFileSync(join(siteDir, path), 'utf8');
 
   it('has every page', () => {
-    for (const page of ['index.html', 'guide/getting-started.html', 'guide/thread-safe-inference.html', 'guide/write-a-backend.html', 'compare.html', 'demo.html', 'api/index.html']) {
+    for (const page of [
+      'index.html',
+      'guide/getting-started.html',
+      'guide/detect.html',
+      'guide/segment.html',
+      'guide/pose.html',
+      'guide/thread-safe-inference.html',
+      'guide/write-a-backend.html',
+      'compare.html',
+      'demo.html',
+      'api/index.html',
+    ]) {
       expect(existsSync(join(siteDir, page)), page).toBe(true);
     }
   });
@@ -134,6 +162,41 @@ describeBuiltSite('docs site: the built output', () => {
     }
     // Generated from TSDoc: a documented function carries its own words.
     expect(html('api/core/functions/createModel.html')).toContain('Loads a model');
+  });
+
+  it('shows a gallery per task drawn by the build from the fixtures (or says why not, outside CI)', async () => {
+    const galleryFile = join(siteDir, 'gallery/gallery.json');
+    expect(existsSync(galleryFile), 'the build writes gallery/gallery.json (scripts/generate-gallery.mjs)').toBe(true);
+    const gallery = JSON.parse(readFileSync(galleryFile, 'utf8')) as {
+      skipped?: string;
+      entries: { task: string; file: string; image: string; summary: string; json: { task?: string; width: number; height: number; detections: unknown[] } }[];
+    };
+    if (gallery.skipped) {
+      expect(isCI, `CI must draw the gallery: ${gallery.skipped}`).toBe(false);
+      for (const task of ['detect', 'segment', 'pose']) expect(html(`guide/${task}.html`)).toContain('task-gallery-empty');
+      return;
+    }
+    const sharp = (await import('sharp')).default;
+    for (const task of ['detect', 'segment', 'pose']) {
+      const entries = gallery.entries.filter((entry) => entry.task === task);
+      expect(entries.map((entry) => entry.image).sort(), task).toEqual(['bus.jpg', 'zidane.jpg']);
+      const page = html(`guide/${task}.html`);
+      expect(page).toContain(`data-task="${task}" data-images="2"`);
+      for (const entry of entries) {
+        // An annotated photo of the photo's size, and the JSON of the very result drawn.
+        const { width, height } = await sharp(join(siteDir, 'gallery', entry.file)).metadata();
+        expect([width, height]).toEqual([entry.json.width, entry.json.height]);
+        expect(page).toContain(`/gallery/${entry.file}`);
+        expect(entry.json.task).toBe(task === 'detect' ? undefined : task);
+        expect(entry.json.detections.length).toBeGreaterThan(0);
+      }
+    }
+    const segment = gallery.entries.find((entry) => entry.task === 'segment' && entry.image === 'bus.jpg')!;
+    expect(segment.summary).toMatch(/\bbus\b/);
+    expect(segment.json.detections[0]).toMatchObject({ mask: { size: [1080, 810], counts: expect.any(String) }, segments: expect.any(Array) });
+    const pose = gallery.entries.find((entry) => entry.task === 'pose' && entry.image === 'zidane.jpg')!;
+    expect(pose.json.detections).toHaveLength(2);
+    expect(pose.json.detections[0]).toMatchObject({ keypoints: expect.any(Array) });
   });
 
   it('serves onnxruntime-web WebAssembly from the site itself, the very files of the installed package', () => {

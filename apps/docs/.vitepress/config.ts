@@ -25,6 +25,14 @@ const guide: DefaultTheme.SidebarItem[] = [
     ],
   },
   {
+    text: 'Tasks',
+    items: [
+      { text: 'Object detection', link: '/guide/detect' },
+      { text: 'Instance segmentation', link: '/guide/segment' },
+      { text: 'Pose estimation', link: '/guide/pose' },
+    ],
+  },
+  {
     text: 'Measure and try',
     items: [
       { text: 'Compare strategies', link: '/compare' },
@@ -35,7 +43,7 @@ const guide: DefaultTheme.SidebarItem[] = [
 
 export default defineConfig({
   title: 'yolokit',
-  description: 'Ultralytics YOLO detectors in TypeScript: Node.js and browsers, thread-safe by construction.',
+  description: 'Ultralytics YOLO detection, segmentation and pose in TypeScript: Node.js and browsers, thread-safe by construction.',
   base,
   lang: 'en',
   head: [['link', { rel: 'icon', type: 'image/svg+xml', href: `${base}favicon.svg` }]],
