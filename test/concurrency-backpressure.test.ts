@@ -75,11 +75,16 @@ describeWithFixtures('concurrency: backpressure, cancellation and bad input in e
         }, 60_000);
       } else {
         it('a full queue rejects the next task at once with QUEUE_FULL; the others complete', async () => {
-          const accepted = Array.from({ length: c.slots + MAX_QUEUE }, () => predictor.predict(fixturePath(BUS)));
-          const started = performance.now();
+          let settled = 0;
+          const accepted = Array.from({ length: c.slots + MAX_QUEUE }, () =>
+            predictor.predict(fixturePath(BUS)).finally(() => {
+              settled++;
+            }),
+          );
           const overflow = await codeOf(predictor.predict(fixturePath(BUS)));
           expect(overflow).toBe('QUEUE_FULL');
-          expect(performance.now() - started).toBeLessThan(50);
+          // "At once": rejected before any accepted task finished (an order, not a time: the machine may be busy).
+          expect(settled).toBe(0);
           const results = await Promise.all(accepted);
           for (const r of results) expect(r.detections.length).toBe(busResult.detections.length);
           expect(predictor.stats().failures.QUEUE_FULL).toBe(1);

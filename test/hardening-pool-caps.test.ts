@@ -106,8 +106,9 @@ describeWithFixtures('createPredictor: a real pool over the bound starts nothing
     );
     const elapsedMs = performance.now() - started;
     expect(YoloError.isInstance(outcome) && outcome.code).toBe('INVALID_OPTION');
+    // No worker started (the pid check below); the time bound only guards against a hang on a busy machine.
     expect((outcome as Error).message).toContain(`= ${limit + 1} × 1 = ${limit + 1} runtime threads, more than 4 per core (${limit} on this machine's ${cores} core`);
-    expect(elapsedMs).toBeLessThan(1_000);
+    expect(elapsedMs).toBeLessThan(10_000);
     expect(childPids().filter((pid) => !before.includes(pid))).toEqual([]);
   });
 
