@@ -23,6 +23,8 @@ export interface DetectionGap {
   readonly keypointVisibility: number;
   /** Largest Euclidean distance between a keypoint of each. */
   readonly keypointDistance: number;
+  /** Largest difference of an oriented box's cx, cy, w, h (px) or angle (rad): 0 when neither has one; Infinity when only one has. */
+  readonly obb: number;
 }
 
 /** Compares two detections of the same image. */
@@ -47,12 +49,18 @@ export function detectionGap(actual: Detection, expected: Detection): DetectionG
       }
     }
   }
-  return { box, confidence: Math.abs(actual.confidence - expected.confidence), maskIou: maskIouValue, keypointXy, keypointVisibility, keypointDistance };
+  let obb = 0;
+  if (actual.obb || expected.obb) {
+    const [p, q] = [actual.obb, expected.obb];
+    obb = p && q ? Math.max(...(['cx', 'cy', 'w', 'h', 'angle'] as const).map((k) => Math.abs(p[k] - q[k]))) : Number.POSITIVE_INFINITY;
+  }
+  return { box, confidence: Math.abs(actual.confidence - expected.confidence), maskIou: maskIouValue, keypointXy, keypointVisibility, keypointDistance, obb };
 }
 
 /**
  * Differences between two results, as text; empty when equal: the same detections in the same order, boxes and
- * confidences within 1e-4, masks bit-identical and keypoints within 1e-4 unless `tolerances` say otherwise.
+ * confidences within 1e-4, masks bit-identical and keypoints and oriented boxes within 1e-4, a classifier's
+ * probabilities within 1e-4 and the same top five, unless `tolerances` say otherwise.
  */
 export function differences(actual: Result, expected: Result, tolerances: DifferenceTolerances = {}): string[] {
   const tolerance = tolerances.tolerance ?? 1e-4;
@@ -61,6 +69,14 @@ export function differences(actual: Result, expected: Result, tolerances: Differ
   const out: string[] = [];
   if (actual.width !== expected.width || actual.height !== expected.height) out.push(`size ${actual.width}x${actual.height} != ${expected.width}x${expected.height}`);
   if (actual.task !== expected.task) out.push(`task ${actual.task} != ${expected.task}`);
+  if (!actual.probs !== !expected.probs) out.push(`probs ${actual.probs ? 'present' : 'absent'}, expected ${expected.probs ? 'present' : 'absent'}`);
+  if (actual.probs && expected.probs) {
+    if (actual.probs.length !== expected.probs.length) out.push(`probs: ${actual.probs.length} classes != ${expected.probs.length}`);
+    const worst = Math.max(0, ...Array.from(actual.probs, (p, k) => Math.abs(p - (expected.probs?.[k] ?? Number.NaN))));
+    if (!(worst <= confidence)) out.push(`probs differ by ${worst}`);
+    const top = (r: Result) => (r.top5 ?? []).map((c) => `${c.classId}:${c.className}`).join(',');
+    if (top(actual) !== top(expected)) out.push(`top5 ${top(actual)} != ${top(expected)}`);
+  }
   if (actual.detections.length !== expected.detections.length) {
     out.push(`count ${actual.detections.length} != ${expected.detections.length}`);
     return out;
@@ -74,8 +90,10 @@ export function differences(actual: Result, expected: Result, tolerances: Differ
     });
     if (!d.mask !== !e.mask) out.push(`#${i} mask ${d.mask ? 'present' : 'absent'}, expected ${e.mask ? 'present' : 'absent'}`);
     if (!d.keypoints !== !e.keypoints) out.push(`#${i} keypoints ${d.keypoints ? 'present' : 'absent'}, expected ${e.keypoints ? 'present' : 'absent'}`);
-    if (!d.mask && !e.mask && !d.keypoints && !e.keypoints) return;
+    if (!d.obb !== !e.obb) out.push(`#${i} obb ${d.obb ? 'present' : 'absent'}, expected ${e.obb ? 'present' : 'absent'}`);
+    if (!d.mask && !e.mask && !d.keypoints && !e.keypoints && !d.obb && !e.obb) return;
     const gap = detectionGap(d, e);
+    if (d.obb && e.obb && gap.obb > tolerance) out.push(`#${i} oriented box differs by ${gap.obb}`);
     if (d.mask && e.mask && gap.maskIou < minMaskIou) out.push(`#${i} mask IoU ${gap.maskIou.toFixed(5)} < ${minMaskIou} (area ${d.mask.area} vs ${e.mask.area})`);
     if (d.keypoints && e.keypoints && Math.max(gap.keypointXy, gap.keypointVisibility) > tolerance) {
       out.push(`#${i} keypoints differ by ${gap.keypointXy} px (x, y), ${gap.keypointVisibility} (visibility)`);
@@ -96,10 +114,11 @@ export interface GapSummary {
   maxKeypointXy: number;
   maxKeypointVisibility: number;
   maxKeypointDistance: number;
+  maxObb: number;
 }
 
 export function emptyGapSummary(): GapSummary {
-  return { pairs: 0, masks: 0, masksNotIdentical: 0, maxBox: 0, maxConfidence: 0, minMaskIou: 1, maxKeypointXy: 0, maxKeypointVisibility: 0, maxKeypointDistance: 0 };
+  return { pairs: 0, masks: 0, masksNotIdentical: 0, maxBox: 0, maxConfidence: 0, minMaskIou: 1, maxKeypointXy: 0, maxKeypointVisibility: 0, maxKeypointDistance: 0, maxObb: 0 };
 }
 
 /** Adds the gaps of `pairs` to `summary` (in place) and returns it. */
@@ -117,6 +136,7 @@ export function summariseGaps(summary: GapSummary, pairs: Iterable<readonly [Det
     summary.maxKeypointXy = Math.max(summary.maxKeypointXy, gap.keypointXy);
     summary.maxKeypointVisibility = Math.max(summary.maxKeypointVisibility, gap.keypointVisibility);
     summary.maxKeypointDistance = Math.max(summary.maxKeypointDistance, gap.keypointDistance);
+    summary.maxObb = Math.max(summary.maxObb, gap.obb);
   }
   return summary;
 }

@@ -41,4 +41,4 @@ export {
   taskModelPath,
 } from './model-paths.js';
 export { HELD_OUT_SEEDS, TRAINING_SEEDS } from './scene-seeds.js';
-export { DEFAULT_MODEL_PREDICT_DEFAULTS } from './predict-defaults.js';
+export { DEFAULT_MODEL_PREDICT_DEFAULTS, OBB_MODEL_PREDICT_DEFAULTS } from './predict-defaults.js';
