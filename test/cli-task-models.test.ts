@@ -3,7 +3,6 @@
  * fixture is needed): the summary lines, the --json report (obb and corners; probs and top5) equal to the
  * library's results, --save drawing turned boxes and the top classes, and the detection flags a classifier refuses.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,27 +13,15 @@ import { createModel, type ResultJSON } from '@yolokit/core';
 import { generatePicture, generateRotatedScene, taskModelPath } from '@yolokit/default-model';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Run, run } from './support/commands.js';
 import { repoRoot } from './support/fixtures.js';
 
 const bin = resolve(repoRoot, 'packages/cli/dist/bin.js');
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
+/** The built bin, run as users run it (the project's command runner). */
 function yolokit(args: readonly string[]): Promise<Run> {
   if (!existsSync(bin)) throw new Error(`${bin} is missing: build first (npx turbo run build --filter=@yolokit/cli...)`);
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
+  return run(process.execPath, [bin, ...args], work);
 }
 
 async function writePng(path: string, image: { data: Uint8Array; width: number; height: number }): Promise<string> {
