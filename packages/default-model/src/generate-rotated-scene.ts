@@ -1,5 +1,5 @@
 import { InvalidOptionError, type OrientedBox, orientedBoxBounds, regularizeOrientedBox } from '@yolokit/core';
-import { addNoise, contrastingColour, paintBackground, paintCoverage, resolveSize, sampleBackground, type SceneOptions } from './generate-scene.js';
+import { addNoise, contrastingColour, paintBackground, paintCoverage, resolveObjectCounts, resolveSize, sampleBackground, type SceneOptions } from './generate-scene.js';
 import { Random } from './random.js';
 
 /** The oriented-box model's classes, in class-id order: elongated shapes, whose orientation is plain to see. */
@@ -59,11 +59,7 @@ const MAX_ASPECT = 3;
 export function generateRotatedScene(seed: number, options: SceneOptions = {}): RotatedScene {
   if (!Number.isSafeInteger(seed)) throw new InvalidOptionError('seed', `seed must be a safe integer, got ${String(seed)}`);
   const { width, height } = resolveSize(options.size);
-  const minObjects = options.minObjects ?? 1;
-  const maxObjects = options.maxObjects ?? 5;
-  if (!Number.isInteger(minObjects) || !Number.isInteger(maxObjects) || minObjects < 0 || maxObjects < minObjects || maxObjects > 50) {
-    throw new InvalidOptionError('options.maxObjects', `options.minObjects and options.maxObjects must be integers with 0 <= min <= max <= 50, got ${minObjects} and ${maxObjects}`);
-  }
+  const { minObjects, maxObjects } = resolveObjectCounts(options, 5);
   // A different stream from generateScene's for the same seed.
   const random = new Random(((seed >>> 0) ^ Math.floor(seed / 4294967296) ^ 0x5bd1e995) >>> 0);
   const image = new Float32Array(width * height * 3);

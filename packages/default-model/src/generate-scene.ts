@@ -82,19 +82,7 @@ interface Shape {
 export function generateScene(seed: number, options: SceneOptions = {}): Scene {
   if (!Number.isSafeInteger(seed)) throw new InvalidOptionError('seed', `seed must be a safe integer, got ${String(seed)}`);
   const { width, height } = resolveSize(options.size);
-  const minObjects = options.minObjects ?? 1;
-  const maxObjects = options.maxObjects ?? 6;
-  for (const [name, value] of [
-    ['options.minObjects', minObjects],
-    ['options.maxObjects', maxObjects],
-  ] as const) {
-    if (!Number.isInteger(value) || value < 0 || value > 50) {
-      throw new InvalidOptionError(name, `${name} must be an integer from 0 to 50, got ${String(value)}`);
-    }
-  }
-  if (maxObjects < minObjects) {
-    throw new InvalidOptionError('options.maxObjects', `options.maxObjects (${maxObjects}) must be at least options.minObjects (${minObjects})`);
-  }
+  const { minObjects, maxObjects } = resolveObjectCounts(options, 6);
 
   // Seeds beyond 32 bits keep their high bits.
   const random = new Random((seed >>> 0) ^ Math.floor(seed / 4294967296));
@@ -146,6 +134,24 @@ export function addNoise(image: Float32Array, random: Random): Uint8Array {
     data[i] = value <= 0 ? 0 : value >= 255 ? 255 : Math.round(value);
   }
   return data;
+}
+
+/** A scene's `minObjects` (default 1) and `maxObjects` (default `maxDefault`), validated. @internal */
+export function resolveObjectCounts(options: SceneOptions, maxDefault: number): { minObjects: number; maxObjects: number } {
+  const minObjects = options.minObjects ?? 1;
+  const maxObjects = options.maxObjects ?? maxDefault;
+  for (const [name, value] of [
+    ['options.minObjects', minObjects],
+    ['options.maxObjects', maxObjects],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 0 || value > 50) {
+      throw new InvalidOptionError(name, `${name} must be an integer from 0 to 50, got ${String(value)}`);
+    }
+  }
+  if (maxObjects < minObjects) {
+    throw new InvalidOptionError('options.maxObjects', `options.maxObjects (${maxObjects}) must be at least options.minObjects (${minObjects})`);
+  }
+  return { minObjects, maxObjects };
 }
 
 /** The `{ width, height }` of a scene's `size` option, validated. @internal */
