@@ -79,9 +79,12 @@ async function readRun(page: Page, timeout = 180_000): Promise<PageRun> {
 
 /** A screenshot of the demo alone, in a viewport tall enough that the site's fixed header does not cross it. */
 async function screenshotDemo(page: Page, file: string): Promise<void> {
-  const height = await page.locator('.yolo-demo').evaluate((element) => element.getBoundingClientRect().height);
+  const bottom = await page.locator('.yolo-demo').evaluate((element) => {
+    window.scrollTo(0, 0);
+    return element.getBoundingClientRect().bottom;
+  });
   const viewport = page.viewportSize()!;
-  await page.setViewportSize({ width: viewport.width, height: Math.ceil(height) + 200 });
+  await page.setViewportSize({ width: viewport.width, height: Math.ceil(bottom) + 100 });
   await page.locator('.yolo-demo').screenshot({ path: join(artifacts, file) });
   await page.setViewportSize(viewport);
 }
