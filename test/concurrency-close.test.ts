@@ -9,6 +9,7 @@ import { createPredictor, type ModelSpec, type Predictor, type PredictorOptions 
 import { YoloError } from '@yolokit/core';
 import { beforeAll, expect, it } from 'vitest';
 import { describeWithFixtures, fixturePath } from './support/fixtures.js';
+import { childPids } from './support/child-processes.js';
 
 const MODEL = 'models/yolov8n_int8.onnx';
 const BUS = 'images/bus.jpg';
@@ -23,20 +24,6 @@ function osThreads(): number {
       return false; // exited while we looked
     }
   }).length;
-}
-
-function childPids(): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((pid) => {
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] === String(process.pid);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
 }
 
 const codeOf = (promise: Promise<unknown>): Promise<string> =>

@@ -2,13 +2,14 @@
  * Faults: a worker killed mid-run (SIGKILL of a process, a crash of a thread) costs its own task only, or
  * nothing with retryOnWorkerDeath, and is replaced; a model that cannot load gives a typed error, not a hang.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPredictor, loadModelFromSpec, type ModelSpec, type PredictorOptions } from '@yolokit/concurrency';
 import { type Result, YoloError } from '@yolokit/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { describeWithFixtures, fixturePath } from './support/fixtures.js';
+import { childPids } from './support/child-processes.js';
 
 const MODEL = 'models/yolov8n_int8.onnx';
 const COCO = 'coco32/images';
@@ -20,20 +21,6 @@ const customSpec = (options: Record<string, unknown>): ModelSpec => ({
 });
 
 /** Child processes of this process, from /proc. */
-function childPids(): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((pid) => {
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] === String(process.pid);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}
-
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);

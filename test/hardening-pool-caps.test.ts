@@ -12,6 +12,7 @@ import { checkThreadBudget, createPredictor, type ModelSpec, resolvePredictorOpt
 import { InvalidOptionError, YoloError } from '@yolokit/core';
 import { describe, expect, it } from 'vitest';
 import { describeWithFixtures, fixturePath, repoRoot } from './support/fixtures.js';
+import { childPids } from './support/child-processes.js';
 
 const MODEL = 'models/yolov8n_int8.onnx';
 const BUS = 'images/bus.jpg';
@@ -28,21 +29,6 @@ function thrown(f: () => unknown): unknown {
     return error;
   }
   return undefined;
-}
-
-/** Children of this process, from /proc (not what a pool says about itself). */
-function childPids(): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((pid) => {
-      try {
-        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-        return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1] === String(process.pid);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
 }
 
 describe('createPredictor: workers × threadsPerWorker at most 4 per core unless allowOversubscribe', () => {
