@@ -1,0 +1,11 @@
+// The tracking entry (`@yolokit/stream/track`): pure computation, no Node API, for browsers as for Node.
+export { linearAssignment, hungarian, type Assignment } from './linear-assignment.js';
+export { KalmanFilterXYAH, type KalmanState, type Xyah } from './kalman-filter-xyah.js';
+export {
+  ByteTracker,
+  boxIou,
+  resolveByteTrackerOptions,
+  type ByteTrackerOptions,
+  type TrackableDetection,
+  type TrackedDetection,
+} from './byte-tracker.js';
