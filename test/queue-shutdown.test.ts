@@ -78,11 +78,10 @@ describeWithRedis('queue: graceful shutdown of workers and producers', () => {
     const predictor = await producer(queue);
     const held = [predictor.predict(slow(1_000, 'a')), predictor.predict(slow(1_000, 'b'))];
     await until(() => a.stats().active === 2, 10_000, 'two jobs held');
-    const started = performance.now();
     const closing = a.close();
     const later = predictor.predict(scenes.paths[0]);
     await closing;
-    expect(performance.now() - started).toBeGreaterThan(500);
+    // close() waited for both held jobs (completed, none returned) rather than timing out on them.
     for (const result of await Promise.all(held)) expect(differences(result, reference)).toEqual([]);
     expect(a.stats()).toMatchObject({ completed: 2, returned: 0, active: 0 });
     expect(await jobCounts(queue)).toMatchObject({ completed: 2, wait: 1 });
@@ -98,9 +97,8 @@ describeWithRedis('queue: graceful shutdown of workers and producers', () => {
     const paths = [slow(1_500, 'c'), slow(1_500, 'd')];
     const held = paths.map((path) => predictor.predict(path));
     await until(() => a.stats().active === 2, 10_000, 'two jobs held');
-    const started = performance.now();
     await a.close();
-    expect(performance.now() - started).toBeLessThan(1_500);
+    // Both 1.5 s jobs were still running at the 300 ms deadline: returned, not completed.
     expect(a.stats()).toMatchObject({ completed: 0, returned: 2, active: 0, failures: {} });
     expect(await jobCounts(queue)).toMatchObject({ wait: 2, active: 0, failed: 0 });
     const b = await worker(queue);
@@ -121,9 +119,9 @@ describeWithRedis('queue: graceful shutdown of workers and producers', () => {
     const predictor = await producer(queue);
     const held = Promise.allSettled([predictor.predict(slow(5_000, 'e')), predictor.predict(slow(5_000, 'f'))]);
     await until(() => a.stats().active === 2, 10_000, 'two jobs held');
-    const started = performance.now();
     await a.close({ returnJobs: true });
-    expect(performance.now() - started).toBeLessThan(2_000);
+    // Returned while their 5 s runs were still going (nothing completed), not after them.
+    expect(a.stats().completed).toBe(0);
     expect(a.stats().returned).toBe(2);
     expect(await jobCounts(queue)).toMatchObject({ wait: 2, active: 0 });
     await predictor.close({ abort: true });
@@ -137,12 +135,11 @@ describeWithRedis('queue: graceful shutdown of workers and producers', () => {
     const predictor = await producer(queue);
     const held = Promise.allSettled([predictor.predict(slow(20_000, 'g')), predictor.predict(slow(20_000, 'h'))]);
     await until(() => predictor.stats().inFlight === 2, 10_000, 'two jobs active');
-    const started = performance.now();
     proc.kill('SIGTERM');
     await until(() => proc.output.stderr.includes('SIGTERM: finishing held jobs'), 5_000, 'the first SIGTERM seen');
     proc.kill('SIGTERM');
     expect(await proc.exited).toEqual({ code: 0, signal: null });
-    expect(performance.now() - started).toBeLessThan(5_000);
+    // Exited long before the 20 s jobs could finish: they went back to the queue (below), none completed.
     expect(proc.output.stderr).toContain('SIGTERM again: returning held jobs to the queue now');
     expect(proc.output.stdout).toMatch(/stopped: 0 completed, 0 failed attempts, 2 returned to the queue/);
     expect(await jobCounts(queue)).toMatchObject({ wait: 2, active: 0, failed: 0 });
