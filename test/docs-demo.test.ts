@@ -124,7 +124,10 @@ describeWithBrowserAndSite('docs site: live demo in headless Chromium', () => {
     expect(await page.locator('.demo-runtime').textContent()).toMatch(/^onnxruntime-web \S+ \(wasm/);
 
     // Offline: onnxruntime-web's WebAssembly came from the site itself, and nothing was fetched elsewhere.
-    expect(site.requests).toContain('/ort/ort-wasm-simd-threaded.jsep.wasm');
+    // On WebAssembly alone the backend loads onnxruntime-web's WebAssembly-only build (14 MB), not the 28 MB
+    // one with the WebGPU kernels.
+    expect(site.requests).toContain('/ort/ort-wasm-simd-threaded.wasm');
+    expect(site.requests.filter((path) => path.includes('jsep'))).toEqual([]);
     expect(foreignRequests).toEqual([]);
     expect(failedResponses).toEqual([]);
     expect(pageErrors).toEqual([]);

@@ -202,7 +202,10 @@ describeBuiltSite('docs site: the built output', () => {
   it('serves onnxruntime-web WebAssembly from the site itself, the very files of the installed package', () => {
     const ortDist = join(repoRoot, 'node_modules/onnxruntime-web/dist');
     const served = readdirSync(join(siteDir, 'ort')).sort();
-    expect(served).toEqual(expect.arrayContaining(['ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm']));
+    // The WebAssembly-only build's files (the demo on wasm) and the full build's (the demo on WebGPU).
+    expect(served).toEqual(
+      expect.arrayContaining(['ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm', 'ort-wasm-simd-threaded.jsep.mjs', 'ort-wasm-simd-threaded.jsep.wasm']),
+    );
     for (const file of served) expect(readFileSync(join(siteDir, 'ort', file)).equals(readFileSync(join(ortDist, file))), file).toBe(true);
     // No second, bundler-hashed copy of the 28 MB WebAssembly.
     expect(readdirSync(join(siteDir, 'assets')).filter((file) => file.endsWith('.wasm'))).toEqual([]);

@@ -15,9 +15,16 @@ export const ORT_FOLDER = 'ort/';
 export const ORT_EXTERN_WASM_CONDITION = 'onnxruntime-web-use-extern-wasm';
 
 /**
- * The WebAssembly files (and their `.mjs` loaders) that the browser build of onnxruntime-web the demo bundles
- * loads at run time. They are read from the installed package, never from a CDN, so the site works offline.
- * The names are taken from that very build, so an upgrade of onnxruntime-web that renames them cannot leave the
+ * The builds of onnxruntime-web that `@yolokit/backend-onnx/web` imports: `onnxruntime-web/wasm` (WebAssembly
+ * only, `ort-wasm-simd-threaded.wasm`, 14 MB) when the demo runs on WebAssembly, `onnxruntime-web` (with the
+ * WebGPU kernels, `ort-wasm-simd-threaded.jsep.wasm`, 28 MB) when it asks for WebGPU.
+ */
+const BUILDS = ['.', './wasm'] as const;
+
+/**
+ * The WebAssembly files (and their `.mjs` loaders) that the browser builds of onnxruntime-web the demo bundles
+ * load at run time. They are read from the installed package, never from a CDN, so the site works offline.
+ * The names are taken from those very builds, so an upgrade of onnxruntime-web that renames them cannot leave the
  * site serving stale files.
  */
 export function onnxRuntimeWebFiles(): string[] {
@@ -29,17 +36,20 @@ export function onnxRuntimeWebFiles(): string[] {
     version: string;
     exports: Record<string, { import?: Record<string, string> }>;
   };
-  const build = manifest.exports['.']?.import?.[ORT_EXTERN_WASM_CONDITION];
-  if (!build) throw new Error(`onnxruntime-web ${manifest.version}: no '${ORT_EXTERN_WASM_CONDITION}' build in its exports map; update .vitepress/onnxruntime-web-files.ts`);
-  const code = readFileSync(join(dist, '..', build), 'utf8');
   const names = new Set<string>();
-  for (const match of code.matchAll(/ort-wasm-simd-threaded[\w.]*?\.(?:wasm|mjs)/g)) {
-    // Each loader (.mjs) instantiates the .wasm of the same name.
-    const stem = match[0].replace(/\.(?:wasm|mjs)$/, '');
-    names.add(`${stem}.mjs`);
-    names.add(`${stem}.wasm`);
+  for (const entry of BUILDS) {
+    const build = manifest.exports[entry]?.import?.[ORT_EXTERN_WASM_CONDITION];
+    if (!build) throw new Error(`onnxruntime-web ${manifest.version}: no '${ORT_EXTERN_WASM_CONDITION}' build of '${entry}' in its exports map; update .vitepress/onnxruntime-web-files.ts`);
+    const code = readFileSync(join(dist, '..', build), 'utf8');
+    const matches = [...code.matchAll(/ort-wasm-simd-threaded[\w.]*?\.(?:wasm|mjs)/g)];
+    if (matches.length === 0) throw new Error(`onnxruntime-web ${manifest.version}: ${build} names no ort-wasm-* file; update .vitepress/onnxruntime-web-files.ts`);
+    for (const match of matches) {
+      // Each loader (.mjs) instantiates the .wasm of the same name.
+      const stem = match[0].replace(/\.(?:wasm|mjs)$/, '');
+      names.add(`${stem}.mjs`);
+      names.add(`${stem}.wasm`);
+    }
   }
-  if (names.size === 0) throw new Error(`onnxruntime-web ${manifest.version}: ${build} names no ort-wasm-* file; update .vitepress/onnxruntime-web-files.ts`);
   const files = [...names].sort().map((name) => join(dist, name));
   const missing = files.filter((file) => !existsSync(file));
   if (missing.length > 0) throw new Error(`onnxruntime-web ${manifest.version}: missing ${missing.join(', ')}`);

@@ -1,5 +1,5 @@
 import { BACKEND_CONTRACT_VERSION, type Backend, BackendUnavailableError, describeValue, hasWebgpuAdapter, InvalidOptionError, type LoadOptions, type ModelSource, readRegularFile } from '@yolokit/core';
-import * as ort from 'onnxruntime-web';
+import type * as OrtModule from 'onnxruntime-web';
 import type { FileReader } from './model-source.js';
 import { type OnnxRuntimeBinding, type OnnxSession, loadOnnxSession } from './onnx-session.js';
 import { checkOptionsObject, executionProviderList, type OnnxExecutionProvider, positiveInteger } from './validate-options.js';
@@ -17,6 +17,12 @@ export interface OnnxWebBackendOptions {
    * alias), `'webgpu'` and `'webnn'` (browsers that offer them). Names or onnxruntime's options objects.
    * A provider that is not available here makes `load()` reject with a `BackendUnavailableError` listing the
    * available ones; add `'wasm'` after `'webgpu'` to run the operators WebGPU lacks.
+   *
+   * In browsers the list also picks which build of onnxruntime-web is loaded: without `'webgpu'` or `'webnn'`,
+   * its WebAssembly-only build (`onnxruntime-web/wasm`, a 14 MB `ort-wasm-simd-threaded.wasm`); with either,
+   * its full build (a 28 MB `ort-wasm-simd-threaded.jsep.wasm`). The smaller file downloads and compiles in
+   * half the time, and the browser's background compilation of the larger one slows the page's own code for
+   * seconds after the session exists. A build, once loaded, serves later backends of the page or worker too.
    *
    * @defaultValue `['wasm']`
    */
@@ -46,10 +52,10 @@ const OPTION_NAMES = ['executionProviders', 'numThreads', 'wasmPaths'] as const;
 const inNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string';
 
 /**
- * The settings that reached onnxruntime-web's global `env` before its WebAssembly runtime started, once it
- * has: they cannot change afterwards in this realm.
+ * The settings that reached each onnxruntime-web build's global `env` before its WebAssembly runtime started,
+ * once it has: they cannot change afterwards in this realm.
  */
-let started: { numThreads: number; wasmPaths: string | undefined } | undefined;
+const startedBuilds = new WeakMap<Ort, { numThreads: number; wasmPaths: string | undefined }>();
 
 /**
  * The onnxruntime-web backend: runs ONNX models with WebAssembly (in browsers and in Node) or WebGPU (in
@@ -75,22 +81,7 @@ export function onnxWeb(options?: OnnxWebBackendOptions): Backend {
   const { providers, names } = executionProviderList(given.executionProviders, 'options.executionProviders', ['wasm']);
   const numThreads = positiveInteger(given.numThreads, 'options.numThreads');
   const wasmPaths = normaliseWasmPaths(given.wasmPaths);
-  const sessionOptions: ort.InferenceSession.SessionOptions = { executionProviders: providers };
-
-  const binding: OnnxRuntimeBinding = {
-    runtimeName: 'onnxruntime-web',
-    createSession: async (bytes) => {
-      startRuntime(numThreads, wasmPaths);
-      return ort.InferenceSession.create(bytes, sessionOptions);
-    },
-    createTensor: (data, dims) => new ort.Tensor('float32', data, dims),
-    describeRuntime: () => {
-      const threads = ort.env.wasm.numThreads ?? 1;
-      return `onnxruntime-web ${ort.env.versions.web ?? ort.env.versions.common} (${names.join(', ')}, ${threads} thread${threads === 1 ? '' : 's'})`;
-    },
-    classifyCreateError: (error) => classifyProviderFailure(error, names),
-    readFile: inNode ? readNodeFile : undefined,
-  };
+  const sessionOptions: OrtModule.InferenceSession.SessionOptions = { executionProviders: providers };
 
   return {
     name: 'onnxruntime-web',
@@ -98,10 +89,50 @@ export function onnxWeb(options?: OnnxWebBackendOptions): Backend {
     async load(source: ModelSource, loadOptions?: LoadOptions): Promise<OnnxSession> {
       checkProvidersAvailable(names);
       await checkWebgpuAdapter(names);
-      checkStartSettings(numThreads, wasmPaths);
+      const ort = await runtimeFor(names);
+      checkStartSettings(ort, numThreads, wasmPaths);
+      const binding: OnnxRuntimeBinding = {
+        runtimeName: 'onnxruntime-web',
+        createSession: async (bytes) => {
+          startRuntime(ort, numThreads, wasmPaths);
+          return ort.InferenceSession.create(bytes, sessionOptions);
+        },
+        createTensor: (data, dims) => new ort.Tensor('float32', data, dims),
+        describeRuntime: () => {
+          const threads = ort.env.wasm.numThreads ?? 1;
+          return `onnxruntime-web ${ort.env.versions.web ?? ort.env.versions.common} (${names.join(', ')}, ${threads} thread${threads === 1 ? '' : 's'})`;
+        },
+        classifyCreateError: (error) => classifyProviderFailure(error, names),
+        readFile: inNode ? readNodeFile : undefined,
+      };
       return loadOnnxSession(source, loadOptions, binding);
     },
   };
+}
+
+type Ort = typeof OrtModule;
+
+/** The builds of onnxruntime-web this realm has imported, each once. */
+const builds: { wasmOnly?: Promise<Ort>; full?: Promise<Ort> } = {};
+
+/**
+ * The onnxruntime-web build that runs `names`. In browsers, WebAssembly alone gets the `onnxruntime-web/wasm`
+ * build, whose `ort-wasm-simd-threaded.wasm` is 14 MB against the full build's 28 MB
+ * `ort-wasm-simd-threaded.jsep.wasm` (WebGPU and WebNN kernels): Chromium compiles a module that size in the
+ * background after the session exists, and the docs demo measured its first image's preprocessing at about
+ * twice its settled time while it did (bench/browser-after-load.mjs). A full build already loaded here serves
+ * WebAssembly too, so a page that asked for WebGPU once does not start a second runtime. In Node the package's
+ * `node` export is already WebAssembly only.
+ */
+function runtimeFor(names: readonly string[]): Promise<Ort> {
+  const full = inNode || names.some((name) => name === 'webgpu' || name === 'webnn');
+  if (full) {
+    builds.full ??= import('onnxruntime-web');
+    return builds.full;
+  }
+  if (builds.full) return builds.full;
+  builds.wasmOnly ??= import('onnxruntime-web/wasm');
+  return builds.wasmOnly;
 }
 
 function normaliseWasmPaths(value: unknown): string | { wasm?: string; mjs?: string } | undefined {
@@ -136,15 +167,16 @@ function sameWasmPaths(a: string | { wasm?: string; mjs?: string } | undefined, 
 }
 
 /** Applies the per-realm settings once, right before the first session starts onnxruntime-web's runtime. */
-function startRuntime(numThreads: number | undefined, wasmPaths: string | { wasm?: string; mjs?: string } | undefined): void {
-  if (started) return;
+function startRuntime(ort: Ort, numThreads: number | undefined, wasmPaths: string | { wasm?: string; mjs?: string } | undefined): void {
+  if (startedBuilds.has(ort)) return;
   if (numThreads !== undefined) ort.env.wasm.numThreads = numThreads;
   if (wasmPaths !== undefined) ort.env.wasm.wasmPaths = wasmPaths;
   // onnxruntime-web fills in its default thread count when it starts; record what was asked (or undefined).
-  started = { numThreads: numThreads ?? -1, wasmPaths: wasmPaths === undefined ? undefined : JSON.stringify(wasmPaths) };
+  startedBuilds.set(ort, { numThreads: numThreads ?? -1, wasmPaths: wasmPaths === undefined ? undefined : JSON.stringify(wasmPaths) });
 }
 
-function checkStartSettings(numThreads: number | undefined, wasmPaths: string | { wasm?: string; mjs?: string } | undefined): void {
+function checkStartSettings(ort: Ort, numThreads: number | undefined, wasmPaths: string | { wasm?: string; mjs?: string } | undefined): void {
+  const started = startedBuilds.get(ort);
   if (!started) return;
   const effective = ort.env.wasm.numThreads;
   if (numThreads !== undefined && numThreads !== effective) {
