@@ -57,7 +57,8 @@ export const SUBSAMPLES = 4;
 /** An RGB colour, 0..255 per channel. */
 export type Rgb = [number, number, number];
 
-interface Shape {
+/** A shape to paint (scenes, moving scenes). @internal */
+export interface Shape {
   classId: number;
   box: [number, number, number, number];
   /** Ring: inner radius over outer radius. */
@@ -220,7 +221,8 @@ export function contrastingColour(random: Random, behind: Rgb): Rgb {
   return behind.map((c) => (c < 128 ? 255 : 0)) as Rgb;
 }
 
-function paintShape(image: Float32Array, width: number, height: number, shape: Shape): void {
+/** Paints one shape, anti-aliased. @internal */
+export function paintShape(image: Float32Array, width: number, height: number, shape: Shape): void {
   paintCoverage(image, width, height, shape.box, insideTest(shape), shape.colour);
 }
 

@@ -17,6 +17,13 @@ export {
   type RotatedSceneObject,
   type RotatedShapeClassName,
 } from './generate-rotated-scene.js';
+export {
+  generateMovingScenes,
+  type MovingSceneFrame,
+  type MovingSceneObject,
+  type MovingScenes,
+  type MovingScenesOptions,
+} from './generate-moving-scenes.js';
 export { generatePicture, type Picture, type PictureOptions } from './generate-picture.js';
 export { rotatedBoxIou, type OrientedBoxLike } from './rotated-iou.js';
 export {

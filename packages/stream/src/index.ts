@@ -12,3 +12,4 @@ export {
   type VideoSource,
   type VideoSourceOptions,
 } from './video-source.js';
+export { stream, track, type StreamOptions, type TrackOptions } from './stream.js';

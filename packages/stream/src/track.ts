@@ -9,3 +9,14 @@ export {
   type TrackableDetection,
   type TrackedDetection,
 } from './byte-tracker.js';
+export {
+  predictFrames,
+  checkPredictFramesOptions,
+  type FramePolicy,
+  type FramePredictor,
+  type FrameResult,
+  type FrameJSON,
+  type FrameDetectionJSON,
+  type InputFrame,
+  type PredictFramesOptions,
+} from './predict-frames.js';
