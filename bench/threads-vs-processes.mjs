@@ -11,6 +11,7 @@ import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
+import { onnxSpec } from '@yolokit/backend-onnx/spec';
 
 const fixtures = process.env.YOLOKIT_FIXTURES ?? resolve(import.meta.dirname, '../../shared/fixtures');
 const { values } = parseArgs({
@@ -26,7 +27,7 @@ const images = readdirSync(values.images).filter((f) => /\.(jpe?g|png|webp)$/i.t
 const shared = {
   concurrencyUrl: import.meta.resolve('@yolokit/concurrency'),
   coreUrl: import.meta.resolve('@yolokit/core'),
-  spec: { backend: { module: '@yolokit/backend-onnx', export: 'onnx', options: { intraOpNumThreads: 1 } }, model: values.model },
+  spec: { backend: onnxSpec({ intraOpNumThreads: 1 }), model: values.model },
   images,
   ms: Number(values.seconds) * 1000,
 };

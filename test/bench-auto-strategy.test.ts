@@ -10,9 +10,10 @@ import { AsyncLock, type AutoChoice, autoCandidates, createPredictor, type Predi
 import { InvalidOptionError } from '@yolokit/core';
 import { describe, expect, it } from 'vitest';
 import { describeWithFixtures, fixturePath } from './support/fixtures.js';
+import { onnxSpec } from '@yolokit/backend-onnx/spec';
 
 const MODEL = 'models/yolov8n_int8.onnx';
-const spec = { backend: { module: '@yolokit/backend-onnx', export: 'onnx' }, model: '/models/none.onnx' };
+const spec = { backend: onnxSpec(), model: '/models/none.onnx' };
 
 describe('autoCandidates', () => {
   it('splits the cores into workers × threads that use all of them, most workers first', () => {
@@ -95,7 +96,7 @@ describeWithFixtures("strategy 'auto' on a real model", [MODEL, 'coco32/images']
     let choice: AutoChoice | undefined;
     const predictor = await createPredictor({
       strategy: 'auto',
-      model: { backend: { module: '@yolokit/backend-onnx', export: 'onnx' }, model: fixturePath(MODEL) },
+      model: { backend: onnxSpec(), model: fixturePath(MODEL) },
       auto: { images, requests: 4, rounds: 1, onChoice: (c) => (choice = c) },
     });
     try {
@@ -128,7 +129,7 @@ describeWithFixtures("strategy 'auto' on a real model", [MODEL, 'coco32/images']
     let choice: AutoChoice | undefined;
     const predictor = await createPredictor({
       strategy: 'auto',
-      model: { backend: { module: '@yolokit/backend-onnx', export: 'onnx' }, model: fixturePath(MODEL) },
+      model: { backend: onnxSpec(), model: fixturePath(MODEL) },
       auto: { strategies: ['processes'], candidates: [{ workers: 1, threadsPerWorker: 1 }], onChoice: (c) => (choice = c) },
     });
     try {

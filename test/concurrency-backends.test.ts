@@ -10,6 +10,8 @@ import { createPredictor, loadModelFromSpec, type ModelSpec, type PredictorOptio
 import type { Result } from '@yolokit/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { describeWithFixtures, fixturePath } from './support/fixtures.js';
+import { onnxSpec } from '@yolokit/backend-onnx/spec';
+import { tfjsSpec } from '@yolokit/backend-tfjs/spec';
 
 const ONNX_MODEL = 'models/yolov8n_int8.onnx';
 const TFJS_MODEL = 'models/yolov8n_coco_web_model';
@@ -83,7 +85,7 @@ describe('backends × strategies', () => {
   describeBackend(
     'TF.js (wasm)',
     [TFJS_MODEL, COCO],
-    () => ({ backend: { module: '@yolokit/backend-tfjs', export: 'tfjs', options: { runtime: 'wasm' } }, model: fixturePath(TFJS_MODEL) }),
+    () => ({ backend: tfjsSpec({ runtime: 'wasm' }), model: fixturePath(TFJS_MODEL) }),
     strategies.filter((s) => s.name !== 'unsafe-shared'),
     3,
     6,
@@ -92,8 +94,8 @@ describe('backends × strategies', () => {
   it('model bytes instead of a path cross to workers too, and give the same detections', async () => {
     const { readFileSync } = await import('node:fs');
     const bytes = new Uint8Array(readFileSync(fixturePath(ONNX_MODEL)));
-    const fromBytes = await createPredictor({ strategy: 'threads', workers: 1, model: { backend: { module: '@yolokit/backend-onnx', export: 'onnx' }, model: bytes } });
-    const fromPath = await createPredictor({ strategy: 'locked', model: { backend: { module: '@yolokit/backend-onnx', export: 'onnx' }, model: fixturePath(ONNX_MODEL) } });
+    const fromBytes = await createPredictor({ strategy: 'threads', workers: 1, model: { backend: onnxSpec(), model: bytes } });
+    const fromPath = await createPredictor({ strategy: 'locked', model: { backend: onnxSpec(), model: fixturePath(ONNX_MODEL) } });
     try {
       const bus = fixturePath('images/bus.jpg');
       const [a, b] = await Promise.all([fromBytes.predict(bus, { conf: 0.4 }), fromPath.predict(bus, { conf: 0.4 })]);

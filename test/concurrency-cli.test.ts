@@ -10,15 +10,17 @@ import { type BackendName, type PredictorFactory, runCli } from '@yolokit/cli';
 import { type BackendSpec, createPredictor, type Strategy } from '@yolokit/concurrency';
 import { expect, it } from 'vitest';
 import { describeWithFixtures, fixturePath } from './support/fixtures.js';
+import { onnxSpec, onnxWebSpec } from '@yolokit/backend-onnx/spec';
+import { tfjsSpec } from '@yolokit/backend-tfjs/spec';
 
 const MODEL = 'models/yolov8n_int8.onnx';
 const COCO = 'coco32/images';
 
 /** The backends `yolokit predict --backend` names, as specs any worker can import. */
 const BACKEND_SPECS: Record<BackendName, BackendSpec> = {
-  onnx: { module: '@yolokit/backend-onnx', export: 'onnx' },
-  'onnx-web': { module: '@yolokit/backend-onnx/web', export: 'onnxWeb' },
-  tfjs: { module: '@yolokit/backend-tfjs', export: 'tfjs' },
+  onnx: onnxSpec(),
+  'onnx-web': onnxWebSpec(),
+  tfjs: tfjsSpec(),
 };
 
 /** What `--strategy S --workers N` will plug into the CLI. */

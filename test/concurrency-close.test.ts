@@ -10,10 +10,11 @@ import { YoloError } from '@yolokit/core';
 import { beforeAll, expect, it } from 'vitest';
 import { describeWithFixtures, fixturePath } from './support/fixtures.js';
 import { childPids } from './support/child-processes.js';
+import { onnxSpec } from '@yolokit/backend-onnx/spec';
 
 const MODEL = 'models/yolov8n_int8.onnx';
 const BUS = 'images/bus.jpg';
-const spec = (): ModelSpec => ({ backend: { module: '@yolokit/backend-onnx', export: 'onnx', options: { intraOpNumThreads: 1 } }, model: fixturePath(MODEL) });
+const spec = (): ModelSpec => ({ backend: onnxSpec({ intraOpNumThreads: 1 }), model: fixturePath(MODEL) });
 
 /** OS threads of this process, except libvips' own pool (sharp grows and shrinks it on its own). */
 function osThreads(): number {

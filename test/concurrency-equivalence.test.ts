@@ -14,6 +14,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type RedisServer, redisServerBinary, startRedisServer } from './queue-support.js';
 import { describeWithFixtures, fixturePath } from './support/fixtures.js';
 import { differences } from './support/result-differences.js';
+import { onnxSpec } from '@yolokit/backend-onnx/spec';
 
 const MODEL = 'models/yolov8n_int8.onnx';
 const COCO = 'coco32/images';
@@ -21,8 +22,8 @@ const TOTAL = 500;
 const IN_FLIGHT = 16;
 const VARIANTS: readonly PredictOptions[] = [{}, { conf: 0.5 }, { conf: 0.3, classes: [0, 2, 56], agnostic: true, maxDet: 10 }];
 
-const onnxSpec = (intraOpNumThreads?: number): ModelSpec => ({
-  backend: { module: '@yolokit/backend-onnx', export: 'onnx', ...(intraOpNumThreads ? { options: { intraOpNumThreads } } : {}) },
+const modelSpec = (intraOpNumThreads?: number): ModelSpec => ({
+  backend: onnxSpec(intraOpNumThreads ? { intraOpNumThreads } : undefined),
   model: fixturePath(MODEL),
 });
 
@@ -35,7 +36,7 @@ describeWithFixtures('concurrency: every strategy equals sequential single-insta
   beforeAll(async () => {
     images = files();
     // One instance, one thread, one call at a time: the ground truth.
-    const model = await loadModelFromSpec(onnxSpec(1));
+    const model = await loadModelFromSpec(modelSpec(1));
     try {
       for (const image of images) {
         const row: Result[] = [];
@@ -110,7 +111,7 @@ describeWithFixtures('concurrency: every strategy equals sequential single-insta
     const test = name === 'queue' && !redisServerBinary() ? it.skip : it;
     test(`${name}: ${total} predictions, ${IN_FLIGHT} in flight, zero mismatches`, async () => {
       const given = typeof options === 'function' ? await options() : options;
-      const predictor = await createPredictor({ ...given, model: onnxSpec() } as PredictorOptions);
+      const predictor = await createPredictor({ ...given, model: modelSpec() } as PredictorOptions);
       open.push(predictor);
       const { mismatches, transferred, imagesPerSecond } = await runAll(predictor, total);
       const stats = predictor.stats();

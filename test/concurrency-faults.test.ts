@@ -10,10 +10,11 @@ import { type Result, YoloError } from '@yolokit/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { describeWithFixtures, fixturePath } from './support/fixtures.js';
 import { childPids } from './support/child-processes.js';
+import { onnxSpec } from '@yolokit/backend-onnx/spec';
 
 const MODEL = 'models/yolov8n_int8.onnx';
 const COCO = 'coco32/images';
-const onnxSpec = (model = fixturePath(MODEL)): ModelSpec => ({ backend: { module: '@yolokit/backend-onnx', export: 'onnx' }, model });
+const modelSpec = (model = fixturePath(MODEL)): ModelSpec => ({ backend: onnxSpec(), model });
 const customBackend = new URL('./fixtures/custom-backend/index.js', import.meta.url).href;
 const customSpec = (options: Record<string, unknown>): ModelSpec => ({
   backend: { module: customBackend, export: 'customOnnx', options, threadsOption: 'intraOpNumThreads' },
@@ -43,7 +44,7 @@ describeWithFixtures('concurrency: faults', [MODEL, COCO], () => {
   const reference = new Map<string, Result>();
   beforeAll(async () => {
     images = readdirSync(fixturePath(COCO)).filter((f) => f.endsWith('.jpg')).sort().slice(0, 8).map((f) => join(fixturePath(COCO), f));
-    const model = await loadModelFromSpec(onnxSpec());
+    const model = await loadModelFromSpec(modelSpec());
     for (const image of images) reference.set(image, await model.predict(image));
     await model.dispose();
   }, 120_000);
@@ -75,7 +76,7 @@ describeWithFixtures('concurrency: faults', [MODEL, COCO], () => {
 
   for (const retryOnWorkerDeath of [false, true]) {
     it(`processes: SIGKILL of a busy worker mid-run → ${retryOnWorkerDeath ? 'its task is retried and every task completes' : 'its task rejects with WORKER_DIED, every other completes'}; the pool replaces it`, async () => {
-      const predictor = await createPredictor({ strategy: 'processes', workers: 2, model: onnxSpec(), retryOnWorkerDeath });
+      const predictor = await createPredictor({ strategy: 'processes', workers: 2, model: modelSpec(), retryOnWorkerDeath });
       const before = predictor.stats().workers.map((w) => w.id);
       let victim = 0;
       const outcomes = await runWithKill(predictor, 40, 6, () => {
@@ -148,8 +149,8 @@ describeWithFixtures('concurrency: faults', [MODEL, COCO], () => {
       { strategy: 'unsafe-shared' },
     ];
     const failures: Array<{ what: string; spec: () => ModelSpec; code: string; message: RegExp }> = [
-      { what: 'a missing model file', spec: () => onnxSpec(fixturePath('models/no-such-model.onnx')), code: 'MODEL_NOT_FOUND', message: /no-such-model\.onnx/ },
-      { what: 'a file that is not a model', spec: () => onnxSpec(fixturePath('images/bus.jpg')), code: 'MODEL_INVALID', message: /bus\.jpg/ },
+      { what: 'a missing model file', spec: () => modelSpec(fixturePath('models/no-such-model.onnx')), code: 'MODEL_NOT_FOUND', message: /no-such-model\.onnx/ },
+      { what: 'a file that is not a model', spec: () => modelSpec(fixturePath('images/bus.jpg')), code: 'MODEL_INVALID', message: /bus\.jpg/ },
       {
         what: 'a backend module that does not exist',
         spec: () => ({ backend: { module: '@yolokit/backend-nope', export: 'nope' }, model: fixturePath(MODEL) }),

@@ -1,8 +1,9 @@
 import { AsyncLock, createPredictor, type PredictorOptions, resolvePredictorOptions, validateModelSpec } from '@yolokit/concurrency';
 import { InvalidOptionError, type YoloModel } from '@yolokit/core';
 import { describe, expect, it } from 'vitest';
+import { onnxSpec } from '@yolokit/backend-onnx/spec';
 
-const spec = { backend: { module: '@yolokit/backend-onnx', export: 'onnx' }, model: '/models/yolov8n.onnx' };
+const spec = { backend: onnxSpec(), model: '/models/yolov8n.onnx' };
 const liveModel = { predict: async () => Promise.reject(new Error('unused')) } as unknown as YoloModel;
 
 /** Asserts `resolvePredictorOptions(options)` throws an InvalidOptionError for `option` with exactly `message`. */
@@ -251,7 +252,7 @@ describe('model spec validation: one test per message', () => {
     specRejects(
       { backend: 'onnx', model: 'm.onnx' },
       'options.model.backend',
-      `options.model.backend must be { module, export?, options? } naming the backend's module, got "onnx"`,
+      `options.model.backend must be { module, export?, options?, threadsOption? } naming the backend's module (a backend package's spec helper, such as onnxSpec(), makes one), got "onnx"`,
     ));
 
   it('unknown backend field', () =>

@@ -5,6 +5,7 @@ import { createPredictor, type Predictor, type PredictProgress } from '@yolokit/
 import type { YoloError } from '@yolokit/core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithFixtures, fixturePath } from './support/fixtures.js';
+import { onnxSpec } from '@yolokit/backend-onnx/spec';
 
 const MODEL = 'models/yolov8n_int8.onnx';
 const COCO = 'coco32/images';
@@ -14,7 +15,7 @@ describeWithFixtures('concurrency: predictMany', [MODEL, COCO], () => {
   let images: string[];
   beforeAll(async () => {
     images = readdirSync(fixturePath(COCO)).filter((f) => f.endsWith('.jpg')).sort().slice(0, 12).map((f) => join(fixturePath(COCO), f));
-    predictor = await createPredictor({ strategy: 'threads', workers: 2, maxQueue: 2, model: { backend: { module: '@yolokit/backend-onnx', export: 'onnx' }, model: fixturePath(MODEL) } });
+    predictor = await createPredictor({ strategy: 'threads', workers: 2, maxQueue: 2, model: { backend: onnxSpec(), model: fixturePath(MODEL) } });
   }, 60_000);
   afterAll(async () => {
     await predictor?.close();

@@ -11,13 +11,14 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createPredictor, loadModelFromSpec, type ModelSpec, type Predictor, type PredictorOptions } from '@yolokit/concurrency';
 import { afterAll, expect, it } from 'vitest';
 import { describeWithFixtures, fixturePath, repoRoot } from './support/fixtures.js';
+import { onnxSpec } from '@yolokit/backend-onnx/spec';
 
 const MODEL = 'models/yolov8n_int8.onnx';
 const COCO = 'coco32/images';
 const ROUNDS = 3;
 const IN_FLIGHT = 16;
 const spec = (intraOpNumThreads?: number): ModelSpec => ({
-  backend: { module: '@yolokit/backend-onnx', export: 'onnx', ...(intraOpNumThreads ? { options: { intraOpNumThreads } } : {}) },
+  backend: onnxSpec(intraOpNumThreads ? { intraOpNumThreads } : undefined),
   model: fixturePath(MODEL),
 });
 

@@ -9,6 +9,7 @@ import { createPredictor, loadModelFromSpec, StatefulDemoModel } from '@yolokit/
 import type { Result, YoloModel } from '@yolokit/core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithFixtures, fixturePath } from './support/fixtures.js';
+import { onnxSpec } from '@yolokit/backend-onnx/spec';
 
 const MODEL = 'models/yolov8n_int8.onnx';
 const COCO = 'coco32/images';
@@ -31,7 +32,7 @@ describeWithFixtures('concurrency: unsafe-shared with a stateful model shows the
 
   beforeAll(async () => {
     images = readdirSync(fixturePath(COCO)).filter((f) => f.endsWith('.jpg')).sort().map((f) => join(fixturePath(COCO), f));
-    model = await loadModelFromSpec({ backend: { module: '@yolokit/backend-onnx', export: 'onnx', options: { intraOpNumThreads: 2 } }, model: fixturePath(MODEL) });
+    model = await loadModelFromSpec({ backend: onnxSpec({ intraOpNumThreads: 2 }), model: fixturePath(MODEL) });
     for (const image of images) reference.set(image, await model.predict(image));
   }, 300_000);
 

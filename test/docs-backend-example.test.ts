@@ -1,8 +1,11 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createPredictor } from '@yolokit/concurrency';
 import { createModel } from '@yolokit/core';
 import { backendConformanceSuite } from '@yolokit/core/conformance';
+import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tinyOnnx } from '../apps/docs/examples/write-a-backend/tiny-onnx-backend.js';
 import { describeWithFixtures, fixturePath } from './support/fixtures.js';
@@ -45,5 +48,40 @@ describeWithFixtures('docs: the "Write a backend" example', [model, 'models/yolo
         await yolo.dispose();
       }
     });
+  });
+
+  describe('through a pool of worker threads, described by its spec helper', () => {
+    // Workers import the spec's module natively, so the example runs compiled to JavaScript, as a user ships it:
+    // in a folder inside the repository, where its imports (@yolokit/core, onnxruntime-node) resolve.
+    const compiled = mkdtempSync(join(import.meta.dirname, '.docs-backend-'));
+    afterAll(() => rmSync(compiled, { recursive: true, force: true }));
+
+    it('tinyOnnxSpec() reaches every worker with threadsPerWorker as its threads option, and detects what createModel does', async () => {
+      const file = join(compiled, 'tiny-onnx-backend.js');
+      await build({ entryPoints: [join(import.meta.dirname, '../apps/docs/examples/write-a-backend/tiny-onnx-backend.ts')], outfile: file, format: 'esm', platform: 'node', logLevel: 'silent' });
+      const example = (await import(pathToFileURL(file).href)) as typeof import('../apps/docs/examples/write-a-backend/tiny-onnx-backend.js');
+      const spec = example.tinyOnnxSpec();
+      expect(spec).toEqual({ module: pathToFileURL(file).href, export: 'tinyOnnx', options: {}, threadsOption: 'threads' });
+
+      const bus = fixturePath('images/bus.jpg');
+      const local = await createModel({ backend: tinyOnnx({ threads: 1 }), model: fixturePath(model) });
+      const expected = await local.predict(bus).finally(() => local.dispose());
+      const predictor = await createPredictor({ strategy: 'threads', workers: 2, threadsPerWorker: 1, model: { backend: spec, model: fixturePath(model) } });
+      try {
+        expect(predictor.info?.runtime).toMatch(/\(cpu, 1 intra-op threads\)$/);
+        expect(predictor.stats().threadsPerWorker).toBe(1);
+        const results = await predictor.predictMany([bus, bus]);
+        for (const result of results) {
+          expect(result.detections.map((d) => d.className)).toEqual(expected.detections.map((d) => d.className));
+          result.detections.forEach((d, i) => {
+            d.box.forEach((value, k) => {
+              expect(value).toBeCloseTo(expected.detections[i].box[k], 3);
+            });
+          });
+        }
+      } finally {
+        await predictor.close();
+      }
+    }, 120_000);
   });
 });

@@ -13,13 +13,14 @@ import { InvalidOptionError, YoloError } from '@yolokit/core';
 import { describe, expect, it } from 'vitest';
 import { describeWithFixtures, fixturePath, repoRoot } from './support/fixtures.js';
 import { childPids } from './support/child-processes.js';
+import { onnxSpec } from '@yolokit/backend-onnx/spec';
 
 const MODEL = 'models/yolov8n_int8.onnx';
 const BUS = 'images/bus.jpg';
 const cores = availableParallelism();
 const limit = 4 * cores; // the documented bound, THREADS_PER_CORE_LIMIT per core
-const spec = (): ModelSpec => ({ backend: { module: '@yolokit/backend-onnx', export: 'onnx' }, model: fixturePath(MODEL) });
-const anySpec: ModelSpec = { backend: { module: '@yolokit/backend-onnx', export: 'onnx' }, model: '/models/yolov8n.onnx' };
+const spec = (): ModelSpec => ({ backend: onnxSpec(), model: fixturePath(MODEL) });
+const anySpec: ModelSpec = { backend: onnxSpec(), model: '/models/yolov8n.onnx' };
 
 /** The error `f` throws (or `undefined`). */
 function thrown(f: () => unknown): unknown {

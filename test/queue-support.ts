@@ -13,13 +13,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadModelFromSpec, type ModelSpec } from '@yolokit/concurrency';
-import type { ImageInput, PredictOptions, RawImage, Result } from '@yolokit/core';
+import type { BackendSpec, ImageInput, PredictOptions, RawImage, Result } from '@yolokit/core';
 import type { QueuePredictor } from '@yolokit/queue';
 import { defaultModelPath, generateScene } from '@yolokit/default-model';
 import { QueueEvents } from 'bullmq';
 import { Redis } from 'ioredis';
 import sharp from 'sharp';
 import { describe, it } from 'vitest';
+import { onnxSpec } from '@yolokit/backend-onnx/spec';
 
 /** The result comparison of every equivalence test, re-exported for the queue tests. */
 export { differences } from './support/result-differences.js';
@@ -228,7 +229,7 @@ export function evidenceTask(i: number, images: readonly string[]): { imageIndex
 
 /** One instance, one intra-op thread, one call at a time: `reference[image][variant]`, the ground truth. */
 export async function sequentialReference(model: string, images: readonly string[]): Promise<Result[][]> {
-  const instance = await loadModelFromSpec({ backend: { module: '@yolokit/backend-onnx', export: 'onnx', options: { intraOpNumThreads: 1 } }, model });
+  const instance = await loadModelFromSpec({ backend: onnxSpec({ intraOpNumThreads: 1 }), model });
   try {
     const reference: Result[][] = [];
     for (const image of images) {
@@ -332,7 +333,7 @@ export async function startImageServer(images: Readonly<Record<string, Uint8Arra
 }
 
 /** The default model (tiny, 160 px) as a model spec: for tests where speed matters more than the model. */
-export function defaultModelSpec(backend: { module: string; export: string; options?: unknown } = { module: '@yolokit/backend-onnx', export: 'onnx' }): ModelSpec {
+export function defaultModelSpec(backend: BackendSpec = onnxSpec()): ModelSpec {
   return { backend: { ...backend, options: { intraOpNumThreads: 1, ...(backend.options as object | undefined) } }, model: defaultModelPath() };
 }
 

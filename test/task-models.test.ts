@@ -34,6 +34,7 @@ import { classifierArchitecture, exportOnnx, exportTfjsGraphModel, obbArchitectu
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeWithRedis, type RedisServer, startRedisServer } from './queue-support.js';
 import { differences } from './support/result-differences.js';
+import { onnxSpec } from '@yolokit/backend-onnx/spec';
 
 /** Fresh images: training used seeds from 2,000,000 (obb) and 3,000,000 (classify), the held-out figures seeds from 0. */
 const FRESH_SEED = 900_000;
@@ -252,7 +253,7 @@ describe('the same answers on every runtime (onnxruntime-node is the reference)'
 });
 
 describe('the same answers through every strategy', () => {
-  const spec = (task: TaskModel): ModelSpec => ({ backend: { module: '@yolokit/backend-onnx', export: 'onnx' }, model: taskModelPath(task) });
+  const spec = (task: TaskModel): ModelSpec => ({ backend: onnxSpec(), model: taskModelPath(task) });
   const images: Record<TaskModel, ImageInput[]> = {
     obb: Array.from({ length: 6 }, (_, i) => scene(400 + i)),
     classify: Array.from({ length: 12 }, (_, i) => picture(3000 + i)),

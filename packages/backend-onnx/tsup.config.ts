@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: {"index":"src/index.ts","web":"src/web.ts"},
+  entry: {"index":"src/index.ts","web":"src/web.ts","spec":"src/spec.ts"},
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

@@ -7,4 +7,5 @@
  */
 export { onnx, type ExecutionMode, type GraphOptimizationLevel, type OnnxNodeBackendOptions } from './onnx-node-backend.js';
 export { readOnnxMetadata } from './onnx-metadata.js';
+export { onnxSpec, onnxWebSpec } from './onnx-spec.js';
 export type { OnnxExecutionProvider } from './validate-options.js';

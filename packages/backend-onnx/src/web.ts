@@ -6,4 +6,5 @@
  */
 export { onnxWeb, type OnnxWasmPaths, type OnnxWebBackendOptions } from './onnx-web-backend.js';
 export { readOnnxMetadata } from './onnx-metadata.js';
+export { onnxWebSpec } from './onnx-spec.js';
 export type { OnnxExecutionProvider } from './validate-options.js';

@@ -16,6 +16,7 @@ export { TFJS_RUNTIMES, type ResolvedTfjsBackendOptions, type TfjsBackendOptions
 export type { RuntimeSelection } from './runtimes.js';
 export type { TfjsBackend } from './tfjs-backend.js';
 export type { TfjsSession } from './tfjs-session.js';
+export { tfjsSpec } from './tfjs-spec.js';
 
 const nodePlatform: Platform = {
   kind: 'node',

@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { onnxSpec } from '@yolokit/backend-onnx/spec';
 import { BackendUnavailableError, InvalidOptionError, type PredictOptions, type Result } from '@yolokit/core';
 import { annotateImage } from './annotate-image.js';
 import type { CliIo } from './run-predict.js';
@@ -59,7 +60,7 @@ export async function runDemo(options: DemoOptions, io: CliIo): Promise<DemoStra
   for (const strategy of strategies) {
     const predictor = await concurrency.createPredictor({
       strategy,
-      model: { backend: { module: '@yolokit/backend-onnx', export: 'onnx' }, model: modelPath },
+      model: { backend: onnxSpec(), model: modelPath },
       // The same scenes go through every strategy: copy their pixels to workers rather than transfer them.
       transferImages: false,
     });

@@ -9,6 +9,7 @@ import { fork } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { onnxSpec } from '@yolokit/backend-onnx/spec';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const N = 2000;
@@ -93,7 +94,7 @@ try {
   const loads = [];
   for (let i = 0; i < 3; i++) {
     const started = performance.now();
-    const predictor = await createPredictor({ strategy: 'processes', workers: 1, model: { backend: { module: '@yolokit/backend-onnx', export: 'onnx' }, model } });
+    const predictor = await createPredictor({ strategy: 'processes', workers: 1, model: { backend: onnxSpec(), model } });
     loads.push(performance.now() - started);
     await predictor.close();
   }

@@ -2,7 +2,9 @@ import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   type Backend,
+  type BackendSpec as CoreBackendSpec,
   BackendUnavailableError,
+  checkBackendSpec,
   createModel,
   describeValue,
   InvalidOptionError,
@@ -12,32 +14,10 @@ import {
 } from '@yolokit/core';
 
 /**
- * Which backend to build, as data: a module to `import()`, the name of its export, and the options to call
- * that export with. Everything must survive `structuredClone` (it crosses to worker threads and processes).
+ * Which backend to build, as data: core's {@link CoreBackendSpec}, made by a backend package's spec helper
+ * (`onnxSpec()`, `onnxWebSpec()`, `tfjsSpec()`) or by `defineBackendSpec()` for a third-party backend.
  */
-export interface BackendSpec {
-  /**
-   * The module that exports the backend factory: a package name (`'@yolokit/backend-onnx'`, resolved from
-   * `@yolokit/concurrency`'s own location, as npm hoists dependencies), an absolute path, or a `file:` URL
-   * (`new URL('./my-backend.js', import.meta.url).href`). Relative paths are refused: a worker has no idea
-   * what they would be relative to.
-   */
-  readonly module: string;
-  /**
-   * The export to use: a factory called with {@link options} that returns a `Backend`, or a `Backend` itself.
-   * @defaultValue 'default'
-   */
-  readonly export?: string;
-  /** Options passed to the factory, such as `{ intraOpNumThreads: 1 }`. Must be structured-cloneable. */
-  readonly options?: unknown;
-  /**
-   * The name of the factory option that sets the runtime's intra-op thread count. The predictor fills it with
-   * `threadsPerWorker` unless {@link options} already sets it. `null` turns this off.
-   * @defaultValue `'intraOpNumThreads'` for `onnx` of `@yolokit/backend-onnx`, `'numThreads'` for `onnxWeb` of
-   * `@yolokit/backend-onnx/web`; otherwise `null` (a third-party backend names its option here)
-   */
-  readonly threadsOption?: string | null;
-}
+export type BackendSpec<Options = unknown> = CoreBackendSpec<Options>;
 
 /** Options of `createModel` that are data (so they can cross threads), besides `defaults`. */
 export interface ModelCreateOptions {
@@ -53,9 +33,10 @@ export interface ModelCreateOptions {
  *
  * @example
  * ```ts
+ * import { onnxSpec } from '@yolokit/backend-onnx/spec';
  * import type { ModelSpec } from '@yolokit/concurrency';
  * const spec: ModelSpec = {
- *   backend: { module: '@yolokit/backend-onnx', export: 'onnx', options: { intraOpNumThreads: 1 } },
+ *   backend: onnxSpec({ intraOpNumThreads: 1 }),
  *   model: '/models/yolov8n.onnx',
  *   defaults: { conf: 0.4 },
  * };
@@ -70,7 +51,6 @@ export interface ModelSpec {
   readonly createOptions?: ModelCreateOptions;
 }
 
-const BACKEND_KEYS = new Set(['module', 'export', 'options', 'threadsOption']);
 const SPEC_KEYS = new Set(['backend', 'model', 'defaults', 'createOptions']);
 
 /** Whether `value` looks like a {@link ModelSpec} (rather than a live model). */
@@ -87,40 +67,7 @@ export function validateModelSpec(spec: unknown, prefix = 'spec'): asserts spec 
     if (!SPEC_KEYS.has(key)) throw new InvalidOptionError(`${prefix}.${key}`, `${prefix}.${key} is not a model spec field; known fields: ${[...SPEC_KEYS].join(', ')}`);
   }
   const { backend, model, defaults, createOptions } = spec as Record<string, unknown>;
-  if (typeof backend !== 'object' || backend === null || Array.isArray(backend)) {
-    throw new InvalidOptionError(`${prefix}.backend`, `${prefix}.backend must be { module, export?, options? } naming the backend's module, got ${describeValue(backend)}`);
-  }
-  for (const key of Object.keys(backend)) {
-    if (!BACKEND_KEYS.has(key)) {
-      throw new InvalidOptionError(`${prefix}.backend.${key}`, `${prefix}.backend.${key} is not a backend spec field; known fields: ${[...BACKEND_KEYS].join(', ')}`);
-    }
-  }
-  const b = backend as Record<string, unknown>;
-  if (typeof b.module !== 'string' || b.module.trim() === '') {
-    throw new InvalidOptionError(`${prefix}.backend.module`, `${prefix}.backend.module must be a non-empty module specifier such as '@yolokit/backend-onnx', got ${describeValue(b.module)}`);
-  }
-  if (b.module.startsWith('./') || b.module.startsWith('../')) {
-    throw new InvalidOptionError(
-      `${prefix}.backend.module`,
-      `${prefix}.backend.module must not be relative (${b.module}): workers cannot know what it is relative to; give a package name, an absolute path or new URL('${b.module}', import.meta.url).href`,
-    );
-  }
-  if (b.export !== undefined && (typeof b.export !== 'string' || b.export === '')) {
-    throw new InvalidOptionError(`${prefix}.backend.export`, `${prefix}.backend.export must be the name of an export of ${b.module}, got ${describeValue(b.export)}`);
-  }
-  if (b.threadsOption !== undefined && b.threadsOption !== null && (typeof b.threadsOption !== 'string' || b.threadsOption === '')) {
-    throw new InvalidOptionError(`${prefix}.backend.threadsOption`, `${prefix}.backend.threadsOption must be an option name or null, got ${describeValue(b.threadsOption)}`);
-  }
-  if (b.options !== undefined) {
-    try {
-      structuredClone(b.options);
-    } catch (error) {
-      throw new InvalidOptionError(
-        `${prefix}.backend.options`,
-        `${prefix}.backend.options must be plain data that can cross to a worker (structuredClone failed: ${(error as Error).message})`,
-      );
-    }
-  }
+  checkBackendSpec(backend, `${prefix}.backend`);
   if (!(typeof model === 'string' && model !== '') && !(model instanceof Uint8Array && model.byteLength > 0)) {
     throw new InvalidOptionError(`${prefix}.model`, `${prefix}.model must be a model path, a file: URL string or the model's bytes as a non-empty Uint8Array, got ${describeValue(model)}`);
   }
@@ -142,16 +89,12 @@ export function validateModelSpec(spec: unknown, prefix = 'spec'): asserts spec 
   }
 }
 
-/** yolokit's own backends, whose thread option is known. */
-const KNOWN_THREAD_OPTIONS: Readonly<Record<string, string>> = {
-  '@yolokit/backend-onnx#onnx': 'intraOpNumThreads',
-  '@yolokit/backend-onnx/web#onnxWeb': 'numThreads',
-};
-
-/** The option name that receives the thread count, per {@link BackendSpec.threadsOption}'s default rule. */
+/**
+ * The option name that receives the thread count: the spec's own {@link BackendSpec.threadsOption}. The
+ * strategies know no backend by name; a backend's spec helper says which option it is.
+ */
 export function threadsOptionOf(backend: BackendSpec): string | null {
-  if (backend.threadsOption !== undefined) return backend.threadsOption;
-  return KNOWN_THREAD_OPTIONS[`${backend.module}#${backend.export ?? 'default'}`] ?? null;
+  return backend.threadsOption ?? null;
 }
 
 /**
@@ -213,8 +156,9 @@ export async function loadBackendFromSpec(backend: BackendSpec): Promise<Backend
  *
  * @example
  * ```ts
+ * import { onnxSpec } from '@yolokit/backend-onnx/spec';
  * import { loadModelFromSpec } from '@yolokit/concurrency';
- * const model = await loadModelFromSpec({ backend: { module: '@yolokit/backend-onnx', export: 'onnx' }, model: 'yolov8n.onnx' });
+ * const model = await loadModelFromSpec({ backend: onnxSpec(), model: 'yolov8n.onnx' });
  * console.log((await model.predict('bus.jpg')).detections.length);
  * await model.dispose();
  * ```

@@ -150,7 +150,7 @@ export interface PredictorStats extends SchedulerStats {
  *
  * await using predictor = await createPredictor({
  *   strategy: 'threads',
- *   model: { backend: { module: '@yolokit/backend-onnx', export: 'onnx' }, model: 'yolov8n.onnx' },
+ *   model: { backend: onnxSpec(), model: 'yolov8n.onnx' },
  * });
  * const results = await predictor.predictMany(['a.jpg', 'b.jpg'], { conf: 0.4 });
  * console.log(results.map((r) => r.detections.length), predictor.stats().runTimeMs.p50);
@@ -349,7 +349,7 @@ export function resolvePredictorOptions(options: unknown, cores = availableParal
  * const predictor = await createPredictor({
  *   strategy: 'processes',
  *   workers: 2,
- *   model: { backend: { module: '@yolokit/backend-onnx', export: 'onnx' }, model: 'yolov8n.onnx' },
+ *   model: { backend: onnxSpec(), model: 'yolov8n.onnx' },
  *   maxQueue: 64,
  *   taskTimeoutMs: 10_000,
  *   retryOnWorkerDeath: true,

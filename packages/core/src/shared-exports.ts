@@ -1,6 +1,7 @@
 // Everything both entries (Node and browser) export; each entry adds its own `createModel`.
 export * from './errors.js';
 export * from './backend.js';
+export { type BackendSpec, checkBackendSpec, defineBackendSpec } from './backend-spec.js';
 export * from './metadata.js';
 export * from './letterbox.js';
 export * from './image-input.js';

@@ -1,8 +1,9 @@
 // How long the event loop stalls while predictions run, in this thread vs. in a worker thread.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createPredictor, type PredictorOptions } from '@yolokit/concurrency';
+import { onnxSpec } from '@yolokit/backend-onnx/spec';
 
-const spec = { backend: { module: '@yolokit/backend-onnx', export: 'onnx' }, model: 'yolov8n.onnx' } as const;
+const spec = { backend: onnxSpec(), model: 'yolov8n.onnx' } as const;
 
 async function eventLoopDelayP99(options: Omit<PredictorOptions, 'model'>): Promise<number> {
   const predictor = await createPredictor({ ...options, model: spec });

@@ -2,10 +2,11 @@
 import { createServer } from 'node:http';
 import { createPredictor } from '@yolokit/concurrency';
 import { YoloError } from '@yolokit/core';
+import { onnxSpec } from '@yolokit/backend-onnx/spec';
 
 const predictor = await createPredictor({
   strategy: 'threads',
-  model: { backend: { module: '@yolokit/backend-onnx', export: 'onnx' }, model: '/models/yolov8n.onnx' },
+  model: { backend: onnxSpec(), model: '/models/yolov8n.onnx' },
   maxQueue: 64,
   taskTimeoutMs: 5_000,
 });

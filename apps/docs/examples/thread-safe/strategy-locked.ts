@@ -1,9 +1,10 @@
 import { createPredictor } from '@yolokit/concurrency';
+import { onnxSpec } from '@yolokit/backend-onnx/spec';
 
 // One model instance; every call waits its turn behind a FIFO lock. All cores go to one session.
 const predictor = await createPredictor({
   strategy: 'locked',
-  model: { backend: { module: '@yolokit/backend-onnx', export: 'onnx' }, model: 'yolov8n.onnx' },
+  model: { backend: onnxSpec(), model: 'yolov8n.onnx' },
   threadsPerWorker: 2, // intra-op threads of the one session (default: every core)
 });
 try {

@@ -1,11 +1,12 @@
 import { createPredictor } from '@yolokit/concurrency';
+import { onnxSpec } from '@yolokit/backend-onnx/spec';
 
 // An instance per child process: for runtimes that are not safe in worker threads (tfjs-node, tfjs-node-gpu),
 // and when a crash must cost one task, not your process.
 const predictor = await createPredictor({
   strategy: 'processes',
   workers: 2,
-  model: { backend: { module: '@yolokit/backend-onnx', export: 'onnx' }, model: '/models/yolov8n.onnx' },
+  model: { backend: onnxSpec(), model: '/models/yolov8n.onnx' },
   retryOnWorkerDeath: true, // a task whose process died runs once more on another one
 });
 try {

@@ -1,4 +1,5 @@
 import { createPredictor } from '@yolokit/concurrency';
+import { onnxSpec } from '@yolokit/backend-onnx/spec';
 
 // An instance per worker thread, each loaded once and kept warm. Workers × threadsPerWorker ≤ cores by default.
 const predictor = await createPredictor({
@@ -6,7 +7,7 @@ const predictor = await createPredictor({
   workers: 2,
   threadsPerWorker: 1,
   model: {
-    backend: { module: '@yolokit/backend-onnx', export: 'onnx' }, // data, not a live object: it crosses to workers
+    backend: onnxSpec(), // data, not a live object: it crosses to workers
     model: '/models/yolov8n.onnx', // or the model's bytes (Uint8Array)
     defaults: { conf: 0.4 },
   },

@@ -1,8 +1,9 @@
 import { createPredictor, type ModelSpec } from '@yolokit/concurrency';
+import { tfjsSpec } from '@yolokit/backend-tfjs/spec';
 
 // TF.js keeps engine-wide state, and its graph executor keeps per-model state across awaits.
 const wasm: ModelSpec = {
-  backend: { module: '@yolokit/backend-tfjs', export: 'tfjs', options: { runtime: 'wasm' } },
+  backend: tfjsSpec({ runtime: 'wasm' }),
   model: '/models/yolov8n_web_model/',
 };
 

@@ -10,6 +10,8 @@ import {
   BACKEND_CONTRACT_VERSION,
   type Backend,
   type BackendSession,
+  type BackendSpec,
+  defineBackendSpec,
   DisposedError,
   type Float32Tensor,
   InferenceError,
@@ -21,8 +23,14 @@ import {
 import * as ort from 'onnxruntime-node';
 
 // #region backend
+/** Options of {@link tinyOnnx}: plain data, so that a worker can receive them. */
+export interface TinyOnnxOptions {
+  /** onnxruntime's intra-op threads (default: onnxruntime's choice). */
+  readonly threads?: number;
+}
+
 /** The factory users call: `createModel({ backend: tinyOnnx(), model: 'yolov8n.onnx' })`. */
-export function tinyOnnx(options: { threads?: number } = {}): Backend {
+export function tinyOnnx(options: TinyOnnxOptions = {}): Backend {
   return {
     name: 'tiny-onnx',
     contractVersion: BACKEND_CONTRACT_VERSION,
@@ -37,11 +45,23 @@ export function tinyOnnx(options: { threads?: number } = {}): Backend {
       } catch (error) {
         throw new ModelLoadError('MODEL_INVALID', label, `${label} is not an ONNX model onnxruntime can load: ${(error as Error).message}`, { cause: error });
       }
-      return new TinyOnnxSession(session, metadata);
+      return new TinyOnnxSession(session, metadata, options.threads);
     },
   };
 }
 // #endregion backend
+
+// #region spec
+/**
+ * The same backend as data, for the strategies that build their model in worker threads, processes or queue
+ * workers: they import `module` themselves and call its `export` with `options`. `threadsOption` tells a pool
+ * which option receives its `threadsPerWorker`, so that workers × threads stay within the cores.
+ */
+export function tinyOnnxSpec(options: TinyOnnxOptions = {}): BackendSpec<TinyOnnxOptions> {
+  // Published as a package, `module` is its name ('@acme/yolokit-tiny-onnx'); here, this very module's URL.
+  return defineBackendSpec({ module: import.meta.url, export: 'tinyOnnx', options, threadsOption: 'threads' });
+}
+// #endregion spec
 
 async function readModel(source: ModelSource): Promise<{ bytes: Uint8Array; label: string }> {
   if (source instanceof Uint8Array) return { bytes: source, label: `<${source.byteLength} bytes>` };
@@ -60,14 +80,16 @@ class TinyOnnxSession implements BackendSession {
   readonly inputs: readonly TensorInfo[];
   readonly outputs: readonly TensorInfo[];
   readonly layout = 'NCHW' as const; // Ultralytics' ONNX exports take [1, 3, H, W]
-  readonly runtime = `onnxruntime-node ${ort.env.versions.common} (cpu)`;
+  readonly runtime: string;
   readonly #running = new Set<Promise<unknown>>();
   #disposed: Promise<void> | undefined;
 
   constructor(
     private readonly session: ort.InferenceSession,
     readonly metadata: Readonly<Record<string, string>>,
+    threads: number | undefined,
   ) {
+    this.runtime = `onnxruntime-node ${ort.env.versions.common} (cpu, ${threads === undefined ? 'default threads' : `${threads} intra-op threads`})`;
     this.inputs = describe(session.inputNames, session.inputMetadata);
     this.outputs = describe(session.outputNames, session.outputMetadata);
   }
