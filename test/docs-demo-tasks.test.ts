@@ -1,16 +1,20 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { onnx } from '@yolokit/backend-onnx';
 import { CanvasImageDecoder, createModel, KEYPOINT_VISIBILITY_THRESHOLD, Mask, type RawImage, type ResultJSON } from '@yolokit/core';
+import { generatePicture, generateRotatedScene, rotatedBoxIou, taskModelPath } from '@yolokit/default-model';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import sharp from 'sharp';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { KEYPOINT_COLOURS, LIMB_COLOURS, PALETTE, rgbOf } from '../apps/docs/src/demo/palette.js';
+import { KEYPOINT_COLOURS, LIMB_COLOURS, PALETTE, rgbOf, TOP_CLASSES_BACKGROUND } from '../apps/docs/src/demo/palette.js';
 import { CHROMIUM_ARGS, chromiumPath, describeWithBrowser, iou, serveFolder, type StaticSite } from './support/browser.js';
 import { fixturePath, repoRoot } from './support/fixtures.js';
 
 /**
- * The docs site's live demo with segmentation and pose models, end to end in a real headless Chromium: the
+ * The docs site's live demo with segmentation, pose, oriented-box and classification models, end to end in a
+ * real headless Chromium: the
  * built site (apps/docs/dist) served on a loopback port, the models and photos given through the page's file
  * inputs, onnxruntime-web's WebAssembly in the page's worker, and what the page drew read back from its
  * canvases.
@@ -31,9 +35,9 @@ const poseModel = 'models/yolo11n-pose_fp32.onnx';
 const poseReference = 'reference/pose-bus-zidane.json';
 const images = { bus: 'images/bus.jpg', zidane: 'images/zidane.jpg' } as const;
 
-function describeWithBrowserAndSite(name: string, body: () => void): void {
+function describeWithBrowserAndSite(name: string, body: () => void, fixtures: readonly string[] = [segModel, poseModel, poseReference, images.bus, images.zidane]): void {
   const site = existsSync(join(siteDir, 'demo.html')) ? [] : [`the built docs site at ${siteDir} (npm run build -w @yolokit/docs)`];
-  describeWithBrowser(name, [segModel, poseModel, poseReference, images.bus, images.zidane], body, site);
+  describeWithBrowser(name, fixtures, body, site);
 }
 
 /** Stage times the page shows for one image, in ms, read from `.demo-timings`. */
@@ -102,6 +106,10 @@ async function canvasPixels(page: Page, selector: string): Promise<{ width: numb
 
 /** The photo as this Chromium decodes it, exactly as the demo's worker does (createImageBitmap, no ICC profile, a 2D canvas). */
 async function browserPixels(page: Page, fixture: string): Promise<RawImage> {
+  return browserPixelsOf(page, readFileSync(fixture.startsWith('/') ? fixture : fixturePath(fixture)));
+}
+
+async function browserPixelsOf(page: Page, file: Buffer): Promise<RawImage> {
   const { width, height, base64 } = await page.evaluate(async (encoded) => {
     const bytes = Uint8Array.from(atob(encoded), (c) => c.charCodeAt(0));
     const bitmap = await createImageBitmap(new Blob([bytes]), { colorSpaceConversion: 'none' });
@@ -112,15 +120,18 @@ async function browserPixels(page: Page, fixture: string): Promise<RawImage> {
     let binary = '';
     for (let i = 0; i < data.length; i += 0x8000) binary += String.fromCharCode(...data.subarray(i, i + 0x8000));
     return { width: bitmap.width, height: bitmap.height, base64: btoa(binary) };
-  }, readFileSync(fixturePath(fixture)).toString('base64'));
+  }, file.toString('base64'));
   return { data: new Uint8Array(Buffer.from(base64, 'base64')), width, height, channels: 4 };
 }
 
-/** The browser pipeline's result computed in Node: onnxruntime-node, core's JavaScript letterbox, the browser's pixels. */
-async function nodeResult(model: string, pixels: RawImage): Promise<ResultJSON> {
-  const yolo = await createModel({ backend: onnx(), model: fixturePath(model), imageDecoder: new CanvasImageDecoder() });
+/**
+ * The browser pipeline's result computed in Node: onnxruntime-node, core's JavaScript letterbox (or classify
+ * crop), the browser's pixels. `model` is a fixture, or an absolute path.
+ */
+async function nodeResult(model: string, pixels: RawImage, options: { conf: number; iou?: number } = { conf: 0.25, iou: 0.7 }): Promise<ResultJSON> {
+  const yolo = await createModel({ backend: onnx(), model: model.startsWith('/') ? model : fixturePath(model), imageDecoder: new CanvasImageDecoder() });
   try {
-    return (await yolo.predict(pixels, { conf: 0.25, iou: 0.7 })).toJSON();
+    return (await yolo.predict(pixels, options)).toJSON();
   } finally {
     await yolo.dispose();
   }
@@ -359,3 +370,148 @@ function maskIou(a: Mask, b: Mask): number {
   }
   return union > 0 ? intersection / union : 1;
 }
+
+/**
+ * yolokit's own task models (`@yolokit/default-model`, no fixture needed) on pictures the project generates,
+ * written as PNG so that Chromium decodes exactly the generated pixels: the demo's oriented boxes and a
+ * classifier's probabilities must equal onnxruntime-node's on those pixels, and be drawn where they are.
+ */
+describeWithBrowserAndSite(
+  'docs site: live demo with the oriented-box and classification shapes models in headless Chromium',
+  () => {
+    let browser: Browser;
+    let site: StaticSite;
+    let folder: string;
+    const pageErrors: string[] = [];
+
+    beforeAll(async () => {
+      site = await serveFolder(siteDir);
+      browser = await chromium.launch({ executablePath: chromiumPath, args: [...CHROMIUM_ARGS] });
+      folder = await mkdtemp(join(tmpdir(), 'yolokit-docs-demo-tasks-'));
+    });
+
+    afterAll(async () => {
+      await browser?.close();
+      await site?.close();
+      if (folder) await rm(folder, { recursive: true, force: true });
+    });
+
+    /** A generated RGB picture as a PNG file (lossless: the browser decodes the very pixels). */
+    async function writePng(name: string, picture: { data: Uint8Array; width: number; height: number }): Promise<string> {
+      const file = join(folder, name);
+      await sharp(Buffer.from(picture.data), { raw: { width: picture.width, height: picture.height, channels: 3 } }).png().toFile(file);
+      return file;
+    }
+
+    it('draws the oriented boxes of a rotated-shapes scene turned, from their corners, equal to onnxruntime-node\'s', async () => {
+      // Seed 11: four shapes (rectangles, ellipses, triangles) at the model's own size, 160x160.
+      const scene = generateRotatedScene(11);
+      const file = await writePng('rotated-scene-11.png', scene);
+      const page = await openDemo(browser, site, pageErrors);
+      await page.locator('.demo-model-input').setInputFiles(taskModelPath('obb'));
+      await page.locator('.demo-image-input').setInputFiles(file);
+      const shown = await readRun(page);
+
+      expect(shown.task).toBe('obb');
+      expect(shown.json).toMatchObject({ task: 'obb', width: scene.width, height: scene.height });
+      // Every shape of the scene is found, in a box of its class that overlaps its exact oriented box.
+      for (const object of scene.objects) {
+        const best = Math.max(0, ...shown.json.detections.filter((d) => d.classId === object.classId).map((d) => rotatedBoxIou(d.obb!, object.obb)));
+        expect(best, `${object.className} at ${object.obb.cx.toFixed(1)}, ${object.obb.cy.toFixed(1)}`).toBeGreaterThanOrEqual(0.5);
+      }
+
+      // The same pipeline in Node on the same pixels: the same boxes, in the same order.
+      const expected = await nodeResult(taskModelPath('obb'), await browserPixelsOf(page, readFileSync(file)));
+      expect(shown.json.detections.map((d) => d.className)).toEqual(expected.detections.map((d) => d.className));
+      let worst = 0;
+      shown.json.detections.forEach((d, i) => {
+        const e = expected.detections[i];
+        expect(Math.abs(d.confidence - e.confidence)).toBeLessThan(1e-4);
+        for (const key of ['cx', 'cy', 'w', 'h'] as const) worst = Math.max(worst, Math.abs(d.obb![key] - e.obb![key]));
+        expect(Math.abs(d.obb!.angle - e.obb!.angle)).toBeLessThan(1e-4);
+        d.corners!.forEach(([x, y], k) => {
+          worst = Math.max(worst, Math.abs(x - e.corners![k][0]), Math.abs(y - e.corners![k][1]));
+        });
+      });
+      expect(worst, 'largest difference to onnxruntime-node, px').toBeLessThan(1e-3);
+
+      // Drawn: one polygon per detection through its four corners, in its class's colour (the CLI's palette),
+      // and the table lists each oriented box.
+      const polygons = await page.locator('.demo-overlay g.detection').evaluateAll((groups) =>
+        groups.map((g) => {
+          const polygon = g.querySelector('polygon.detection-obb');
+          return {
+            className: g.getAttribute('data-class'),
+            stroke: polygon?.getAttribute('stroke'),
+            points: (polygon?.getAttribute('points') ?? '').split(' ').map((pair) => pair.split(',').map(Number)),
+            label: g.querySelector('text')?.textContent,
+          };
+        }),
+      );
+      // Drawn least confident first, so that the most confident end up on top.
+      const drawnOrder = [...shown.json.detections].reverse();
+      expect(polygons).toHaveLength(drawnOrder.length);
+      polygons.forEach((polygon, i) => {
+        const d = drawnOrder[i];
+        expect(polygon.className).toBe(d.className);
+        expect(polygon.stroke).toBe(PALETTE[d.classId % PALETTE.length]);
+        expect(polygon.label).toBe(`${d.className} ${d.confidence.toFixed(2)}`);
+        expect(polygon.points).toHaveLength(4);
+        polygon.points.forEach(([x, y], k) => {
+          expect(x).toBeCloseTo(d.corners![k][0], 6);
+          expect(y).toBeCloseTo(d.corners![k][1], 6);
+        });
+      });
+      expect(await page.locator('.demo-overlay rect.detection-box').count()).toBe(0);
+      expect(await page.locator('.demo-detections tbody tr').count()).toBe(shown.json.detections.length);
+      // The axis-aligned box is the corners' extent.
+      for (const d of shown.json.detections) {
+        const xs = d.corners!.map(([x]) => x);
+        const ys = d.corners!.map(([, y]) => y);
+        expect(d.box[0]).toBeCloseTo(Math.min(...xs), 3);
+        expect(d.box[3]).toBeCloseTo(Math.max(...ys), 3);
+      }
+      await mkdir(artifacts, { recursive: true });
+      await screenshotDemo(page, 'docs-demo-obb.png');
+      expect(pageErrors).toEqual([]);
+      await page.close();
+    }, 240_000);
+
+    it("lists and writes a classifier's top classes, its probabilities equal to onnxruntime-node's", async () => {
+      const page = await openDemo(browser, site, pageErrors);
+      await page.locator('.demo-model-input').setInputFiles(taskModelPath('classify'));
+      // Three pictures of 128x128 (the model takes 64x64: the classify transform resizes and crops them).
+      for (const seed of [3, 5, 8]) {
+        const picture = generatePicture(seed, { size: 128 });
+        const file = await writePng(`picture-${seed}.png`, picture);
+        await page.locator('.demo-image-input').setInputFiles(file);
+        const shown = await readRun(page);
+        expect(shown.task).toBe('classify');
+        expect(shown.json.detections).toEqual([]);
+        expect(shown.json.top5![0].className, `picture ${seed}`).toBe(picture.className);
+
+        const expected = await nodeResult(taskModelPath('classify'), await browserPixelsOf(page, readFileSync(file)), { conf: 0.25 });
+        expect(shown.json.probs).toHaveLength(4);
+        for (const [k, p] of shown.json.probs!.entries()) expect(Math.abs(p - expected.probs![k]), `class ${k}`).toBeLessThan(1e-5);
+        expect(shown.json.top5!.map((c) => c.classId)).toEqual(expected.top5!.map((c) => c.classId));
+
+        // The table and the image's list: every class, most probable first, as `name 0.99`.
+        const table = await page.locator('.demo-classes tbody tr').evaluateAll((rows) =>
+          rows.map((row) => ({ classId: Number(row.getAttribute('data-class-id')), probability: Number(row.getAttribute('data-probability')) })),
+        );
+        expect(table.map((row) => row.classId)).toEqual(shown.json.top5!.map((c) => c.classId));
+        for (const [k, row] of table.entries()) expect(row.probability).toBeCloseTo(shown.json.top5![k].confidence, 6);
+        const lines = await page.locator('.demo-overlay g.top-classes text').allTextContents();
+        expect(lines).toEqual(shown.json.top5!.map((c) => `${c.className} ${c.confidence.toFixed(2)}`));
+        expect(await page.locator('.demo-overlay g.top-classes rect').getAttribute('fill')).toBe(TOP_CLASSES_BACKGROUND);
+        expect(await page.locator('.demo-status').textContent()).toBe(`picture-${seed}.png: ${picture.className} (${shown.json.top5![0].confidence.toFixed(2)}).`);
+        if (seed === 3) await screenshotDemo(page, 'docs-demo-classify.png');
+      }
+      // NMS's IoU does not apply to a classifier: the demo greys it out rather than send it.
+      expect(await page.locator('.demo-threshold input').nth(1).isDisabled()).toBe(true);
+      expect(pageErrors).toEqual([]);
+      await page.close();
+    }, 240_000);
+  },
+  [],
+);

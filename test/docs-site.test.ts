@@ -46,6 +46,8 @@ describe('docs sources: samples are compiled files, not pasted code', () => {
         'guide/detect.md',
         'guide/segment.md',
         'guide/pose.md',
+        'guide/obb.md',
+        'guide/classify.md',
         'guide/thread-safe-inference.md',
         'guide/write-a-backend.md',
         'compare.md',
@@ -86,6 +88,7 @@ describe('docs sources: samples are compiled files, not pasted code', () => {
     expect(demo.PALETTE).toEqual(cli.PALETTE);
     expect(demo.LIMB_COLOURS).toEqual(cli.LIMB_COLOURS);
     expect(demo.KEYPOINT_COLOURS).toEqual(cli.KEYPOINT_COLOURS);
+    expect(demo.TOP_CLASSES_BACKGROUND).toBe(cli.TOP_CLASSES_BACKGROUND);
   });
 
   it('uses only `yolokit predict` flags that the CLI has', () => {
@@ -127,6 +130,8 @@ describeBuiltSite('docs site: the built output', () => {
       'guide/detect.html',
       'guide/segment.html',
       'guide/pose.html',
+      'guide/obb.html',
+      'guide/classify.html',
       'guide/thread-safe-inference.html',
       'guide/write-a-backend.html',
       'compare.html',
@@ -169,14 +174,40 @@ describeBuiltSite('docs site: the built output', () => {
     expect(existsSync(galleryFile), 'the build writes gallery/gallery.json (scripts/generate-gallery.mjs)').toBe(true);
     const gallery = JSON.parse(readFileSync(galleryFile, 'utf8')) as {
       skipped?: string;
-      entries: { task: string; file: string; image: string; summary: string; json: { task?: string; width: number; height: number; detections: unknown[] } }[];
+      entries: {
+        task: string;
+        file: string;
+        image: string;
+        summary: string;
+        json: { task?: string; width: number; height: number; detections: { obb?: unknown; corners?: unknown }[]; top5?: { className: string }[] };
+      }[];
     };
+    // yolokit's own OBB and classification models on generated images need no fixture: always drawn.
+    const sharp = (await import('sharp')).default;
+    for (const task of ['obb', 'classify']) {
+      const entries = gallery.entries.filter((entry) => entry.task === task);
+      expect(entries, task).toHaveLength(2);
+      const page = html(`guide/${task}.html`);
+      expect(page).toContain(`data-task="${task}" data-images="2"`);
+      for (const entry of entries) {
+        const { width, height } = await sharp(join(siteDir, 'gallery', entry.file)).metadata();
+        expect([width, height]).toEqual([entry.json.width, entry.json.height]);
+        expect(page).toContain(`/gallery/${entry.file}`);
+        expect(entry.json.task).toBe(task);
+        if (task === 'obb') {
+          expect(entry.json.detections.length).toBeGreaterThanOrEqual(3);
+          for (const d of entry.json.detections) expect(d).toMatchObject({ obb: expect.any(Object), corners: expect.any(Array) });
+        } else {
+          expect(entry.json.detections).toEqual([]);
+          expect(entry.summary).toMatch(new RegExp(`^${entry.json.top5![0].className} \\d\\.\\d\\d$`));
+        }
+      }
+    }
     if (gallery.skipped) {
       expect(isCI, `CI must draw the gallery: ${gallery.skipped}`).toBe(false);
       for (const task of ['detect', 'segment', 'pose']) expect(html(`guide/${task}.html`)).toContain('task-gallery-empty');
       return;
     }
-    const sharp = (await import('sharp')).default;
     for (const task of ['detect', 'segment', 'pose']) {
       const entries = gallery.entries.filter((entry) => entry.task === task);
       expect(entries.map((entry) => entry.image).sort(), task).toEqual(['bus.jpg', 'zidane.jpg']);

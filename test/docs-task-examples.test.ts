@@ -2,14 +2,16 @@ import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
-import { afterAll, afterEach, beforeAll, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { iou } from './support/browser.js';
 import { describeWithFixtures, fixturePath, repoRoot } from './support/fixtures.js';
 
 /**
- * The task guides' samples (apps/docs/examples/{detect,segment,pose}), run as a reader runs them: in a folder
- * holding the model under the name an export gets (`yolov8n-seg.onnx`, ...) and the photo, with what they print
- * checked and the images they draw read back. `npm run typecheck -w @yolokit/docs` compiles them; this runs them.
+ * The task guides' samples (apps/docs/examples/{detect,segment,pose,obb,classify}), run as a reader runs them:
+ * in a folder holding the model under the name an export gets (`yolov8n-seg.onnx`, ...) and the photo, with what
+ * they print checked and the images they draw read back. The OBB and classify samples use yolokit's own task
+ * models and generated pictures, so they need no fixture. `npm run typecheck -w @yolokit/docs` compiles them;
+ * this runs them.
  */
 
 const examples = resolve(repoRoot, 'apps/docs/examples');
@@ -137,5 +139,80 @@ describeWithFixtures('docs: the task guides\' samples, run', Object.values(FILES
     expect(json[1]).toBe(19);
     expect(json[2]).toHaveLength(3);
     await expectDrawn('zidane-pose.jpg', 'zidane.jpg', [1280, 720]);
+  });
+});
+
+describe("docs: the OBB and classification guides' samples (yolokit's own task models), run", () => {
+  const folder = mkdtempSync(join(tmpdir(), 'yolokit-docs-tasks-generated-'));
+  const home = process.cwd();
+
+  beforeAll(() => process.chdir(folder));
+  afterAll(() => {
+    process.chdir(home);
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  async function run(sample: string): Promise<unknown[][]> {
+    const printed: unknown[][] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
+      printed.push(args);
+    });
+    try {
+      await import(join(examples, sample));
+    } finally {
+      log.mockRestore();
+    }
+    return printed;
+  }
+
+  /** Pixels of `drawn` that differ from `source` by more than a little, as a share of the image. */
+  async function changedShare(source: string, drawn: string): Promise<number> {
+    const a = await sharp(join(folder, source)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const b = await sharp(join(folder, drawn)).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    expect([b.info.width, b.info.height]).toEqual([a.info.width, a.info.height]);
+    let changed = 0;
+    for (let i = 0; i < a.data.length; i += 3) if (Math.abs(a.data[i] - b.data[i]) + Math.abs(a.data[i + 1] - b.data[i + 1]) + Math.abs(a.data[i + 2] - b.data[i + 2]) > 60) changed += 1;
+    return changed / (a.info.width * a.info.height);
+  }
+
+  it('obb-shapes.ts: every shape of the scene found in a turned box, its corners and extent, the JSON, drawn', async () => {
+    const lines = await run('obb/obb-shapes.ts');
+    expect(lines[0]).toEqual(['obb', { 0: 'rectangle', 1: 'ellipse', 2: 'triangle' }]);
+    const boxes = lines.filter((line) => line.length === 4 && Array.isArray(line[2]));
+    expect(boxes.length).toBeGreaterThanOrEqual(3);
+    for (const [, confidence, [cx, cy, w, h], angle] of boxes as [string, string, number[], string][]) {
+      expect(Number(confidence)).toBeGreaterThanOrEqual(0.25);
+      for (const v of [cx, cy]) expect(v).toBeGreaterThan(0);
+      expect(w).toBeGreaterThanOrEqual(h);
+      expect(Number.parseFloat(angle)).toBeGreaterThanOrEqual(0);
+      expect(Number.parseFloat(angle)).toBeLessThan(90);
+    }
+    // Each generated shape against its best box: rotated IoU printed with two decimals.
+    const found = lines.filter((line) => line.length === 2 && typeof line[0] === 'string' && /^\d\.\d\d$/.test(String(line[1])));
+    expect(found.length).toBeGreaterThanOrEqual(3);
+    for (const [, overlap] of found) expect(Number(overlap)).toBeGreaterThanOrEqual(0.5);
+    // The first detection's corners, and its box is their extent.
+    const corners = lines.find((line) => line.length === 1 && Array.isArray(line[0]) && (line[0] as unknown[]).length === 4 && Array.isArray((line[0] as unknown[])[0]))![0] as number[][];
+    const box = lines.find((line) => line.length === 1 && Array.isArray(line[0]) && typeof (line[0] as unknown[])[0] === 'number')![0] as number[];
+    expect(box).toEqual([Math.min(...corners.map((c) => c[0])), Math.min(...corners.map((c) => c[1])), Math.max(...corners.map((c) => c[0])), Math.max(...corners.map((c) => c[1]))]);
+    expect(lines).toContainEqual(['obb', ['box', 'confidence', 'classId', 'className', 'obb', 'corners']]);
+    expect(await changedShare('scene.png', 'scene-obb.png')).toBeGreaterThan(0.01);
+  });
+
+  it('classify-shapes.ts: the top class is the shape drawn, five classes at most, iou refused, the JSON, drawn', async () => {
+    const lines = await run('classify/classify-shapes.ts');
+    expect(lines[0]).toEqual(['classify', [64, 64]]);
+    const [truth, top1, confidence] = lines[1] as [string, string, string];
+    expect(top1).toBe(truth);
+    expect(Number(confidence)).toBeGreaterThan(0.9);
+    const top5 = lines.filter((line) => line.length === 3 && typeof line[0] === 'number');
+    expect(top5.map((line) => line[1])).toEqual([truth, ...top5.slice(1).map((line) => line[1])]);
+    expect(new Set(top5.map((line) => line[1]))).toEqual(new Set(['circle', 'square', 'triangle', 'ring']));
+    const probabilities = top5.map((line) => Number(line[2]));
+    expect(probabilities).toEqual([...probabilities].sort((a, b) => b - a));
+    expect(lines).toContainEqual([4, 0]);
+    expect(lines).toContainEqual(['INVALID_OPTION']);
+    expect(lines).toContainEqual(['classify', 4, truth, 0]);
+    expect(await changedShare('picture.png', 'picture-classified.png')).toBeGreaterThan(0.01);
   });
 });

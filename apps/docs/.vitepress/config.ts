@@ -30,6 +30,8 @@ const guide: DefaultTheme.SidebarItem[] = [
       { text: 'Object detection', link: '/guide/detect' },
       { text: 'Instance segmentation', link: '/guide/segment' },
       { text: 'Pose estimation', link: '/guide/pose' },
+      { text: 'Oriented boxes (OBB)', link: '/guide/obb' },
+      { text: 'Classification', link: '/guide/classify' },
     ],
   },
   {
@@ -43,7 +45,7 @@ const guide: DefaultTheme.SidebarItem[] = [
 
 export default defineConfig({
   title: 'yolokit',
-  description: 'Ultralytics YOLO detection, segmentation and pose in TypeScript: Node.js and browsers, thread-safe by construction.',
+  description: 'Ultralytics YOLO detection, segmentation, pose, oriented boxes and classification in TypeScript: Node.js and browsers, thread-safe by construction.',
   base,
   lang: 'en',
   head: [['link', { rel: 'icon', type: 'image/svg+xml', href: `${base}favicon.svg` }]],

@@ -9,17 +9,18 @@ import type { ResultJSON } from '@yolokit/core';
 import { defineLoader } from 'vitepress';
 
 export interface GalleryEntry {
-  readonly task: 'detect' | 'segment' | 'pose';
+  readonly task: 'detect' | 'segment' | 'pose' | 'obb' | 'classify';
   /** The fixture's file name, and what a reader's own export of that model is called. */
   readonly model: string;
   readonly exportedAs: string;
   readonly image: string;
   /** The annotated image, under /gallery/. */
   readonly file: string;
-  readonly options: { readonly conf: number; readonly iou: number };
+  /** The prediction options (a classifier takes no `iou`). */
+  readonly options: { readonly conf: number; readonly iou?: number; readonly agnostic?: boolean };
   readonly runtime: string;
   readonly imgsz: readonly [number, number];
-  /** `4 person, 1 bus`. */
+  /** `4 person, 1 bus`; a classifier's top class, `ring 1.00`. */
   readonly summary: string;
   /** `result.toJSON()` (with `segments` for segmentation). */
   readonly json: ResultJSON;

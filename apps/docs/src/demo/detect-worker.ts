@@ -1,8 +1,9 @@
 /// <reference lib="webworker" />
 /**
  * The demo's Web Worker: loads a model with onnxruntime-web (`onnxWeb` from `@yolokit/backend-onnx/web`) and
- * runs `@yolokit/core`'s pipeline on it (the JS letterbox, the run, decoding, NMS, and masks or keypoints for
- * segmentation and pose models), so that inference never blocks the page. One model at a time; predictions
+ * runs `@yolokit/core`'s pipeline on it (the JS letterbox, or a classifier's resize and centre crop, the run,
+ * decoding, NMS, and masks, keypoints or oriented boxes for segmentation, pose and OBB models, a classifier's
+ * probabilities), so that inference never blocks the page. One model at a time; predictions
  * run in the order they arrive.
  *
  * Images are decoded here rather than inside `model.predict`: decoding starts as soon as an image arrives (while
@@ -111,7 +112,9 @@ async function predict(request: PredictRequest, decoded: Promise<DecodedImage>, 
     return;
   }
   const started = performance.now();
-  const result = await model.predict(image.pixels, { conf: request.conf, iou: request.iou });
+  // NMS's IoU does not apply to a classifier, which refuses it rather than ignore it.
+  const options = model.info.task === 'classify' ? { conf: request.conf } : { conf: request.conf, iou: request.iou };
+  const result = await model.predict(image.pixels, options);
   runs += 1;
   measureSpeed(`#${runs}`, started, result);
   const transferStarted = performance.now();
@@ -215,8 +218,8 @@ async function chooseProviders(choice: LoadRequest['provider']): Promise<{ provi
 
 /**
  * Refuses, at load time, a model the demo cannot use, so the person hears it before picking an image: a task
- * yolokit does not run yet (OBB, classification), or outputs that no decoder reads. The library's message names
- * the task and the shapes it saw.
+ * yolokit does not run, or outputs that no decoder reads. The library's message names the task and the shapes
+ * it saw.
  */
 function checkUsable(loaded: YoloModel): void {
   const shapes = loaded.info.outputs.map((output) => output.shape);
@@ -226,7 +229,7 @@ function checkUsable(loaded: YoloModel): void {
   }
   const { task } = loaded.info.metadata;
   if (task !== undefined && loaded.info.task === undefined) {
-    throw new YoloError('MODEL_OUTPUT_UNSUPPORTED', `this is a '${task}' model (its metadata says task=${task}); the demo runs detection, segmentation and pose models`);
+    throw new YoloError('MODEL_OUTPUT_UNSUPPORTED', `this is a '${task}' model (its metadata says task=${task}); the demo runs detection, segmentation, pose, oriented-box and classification models`);
   }
 }
 

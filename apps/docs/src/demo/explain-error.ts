@@ -22,7 +22,7 @@ const EXPLANATIONS: Readonly<Record<string, ErrorExplanation>> = {
     title: 'This model is not one yolokit can run yet',
     advice:
       'It loaded, but its task or its outputs are not ones yolokit decodes (detection: [1, 4+classes, N] for YOLOv8/YOLO11, [1, N, 5+classes] for YOLOv5, [1, N, 6] for YOLOv10/YOLO26; ' +
-      'segmentation adds 32 mask coefficients and a prototype output; pose adds the keypoints of its kpt_shape). The detail below names the task and the shapes it saw.',
+      'segmentation adds 32 mask coefficients and a prototype output; pose adds the keypoints of its kpt_shape; oriented boxes add an angle: [1, 4+classes+1, N]; classification: [1, classes]). The detail below names the task and the shapes it saw.',
   },
   IMAGE_UNREADABLE: {
     title: 'This image cannot be read',

@@ -27,6 +27,9 @@ export const KEYPOINT_COLOURS: readonly string[] = Object.freeze([
   FACE, FACE, FACE, FACE, FACE, ARM, ARM, ARM, ARM, ARM, ARM, LEG, LEG, LEG, LEG, LEG, LEG,
 ]);
 
+/** The box behind a classifier's top classes: Ultralytics' `box_color=(64, 64, 64, 128)`, gray at half opacity. */
+export const TOP_CLASSES_BACKGROUND = 'rgba(64,64,64,0.5)';
+
 /** The colour of a class: the same class always gets the same colour. */
 export function classColour(classId: number): string {
   return PALETTE[((classId % PALETTE.length) + PALETTE.length) % PALETTE.length];
