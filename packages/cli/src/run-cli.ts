@@ -9,6 +9,7 @@ import { STRATEGY_NAMES, type StrategyName, strategyPredictorFromFlags } from '.
 import { runDemo } from './demo-command.js';
 import { addBenchCommand } from './bench/bench-command.js';
 import { registerWorkerCommand } from './worker-command.js';
+import { registerServeCommand } from './serve-command.js';
 import { registerTrackCommand } from './track-command.js';
 
 /** Options of {@link runCli}. */
@@ -174,6 +175,9 @@ function createProgram(io: CliIo, onPredict: (sources: string[], flags: PredictC
 
   // `yolokit worker`: serve a prediction queue (BullMQ on Redis) from @yolokit/queue.
   registerWorkerCommand(program, io);
+
+  // `yolokit serve`: models over HTTP (REST, Open Inference Protocol, metrics) from @yolokit/serve.
+  registerServeCommand(program, io);
 
   // `yolokit track`: ByteTrack through a video, image sequence, stream or camera from @yolokit/stream.
   registerTrackCommand(program, io);

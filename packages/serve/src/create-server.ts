@@ -214,6 +214,12 @@ async function buildApp(app: FastifyInstance, state: ServerState, settings: Serv
       throw new HttpError(401, 'UNAUTHORIZED', 'this server needs an API key: send Authorization: Bearer <key> or X-API-Key: <key>');
     }
   });
+  // Past the start of shutdown, every answer closes its connection: an in-flight request's keep-alive socket
+  // would otherwise hold close() for Fastify's keepAliveTimeout (72 s) after its answer.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (state.closing) reply.header('connection', 'close');
+    return payload;
+  });
   app.setErrorHandler((error, request, reply) => {
     const { status, body } = errorReply(error);
     if (status >= 500) request.log.error({ err: error }, body.message);
