@@ -160,7 +160,7 @@ describeBuiltSite('docs site: the built output', () => {
       const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { name: string; private?: boolean; exports?: Record<string, unknown>; bin?: Record<string, string> };
       if (manifest.private) continue;
       for (const subpath of Object.keys(manifest.exports ?? {})) {
-        if (subpath === './package.json' || (subpath === './bin' && manifest.bin)) continue;
+        if (subpath === './package.json' || subpath === './internal' || (subpath === './bin' && manifest.bin)) continue;
         const page = join('api', manifest.name.replace(/^@yolokit\//, ''), subpath === '.' ? '' : subpath.slice(2), 'index.html');
         expect(existsSync(join(siteDir, page)), `${manifest.name}${subpath === '.' ? '' : subpath.slice(1)} -> ${page}`).toBe(true);
       }

@@ -25,7 +25,8 @@ export function publicEntryPoints() {
     if (manifest.private) continue;
     const bins = new Set(Object.values(manifest.bin ?? {}).map((path) => path.replace(/^\.\//, '')));
     for (const [subpath, target] of Object.entries(manifest.exports ?? {})) {
-      if (subpath === './package.json') continue;
+      // `./internal` entries hold helpers shared between yolokit's packages: not API, not documented.
+      if (subpath === './package.json' || subpath === './internal') continue;
       const built = typeof target === 'string' ? target : (target.import?.default ?? target.default);
       if (typeof built !== 'string') throw new Error(`${manifest.name}: cannot read the built file of exports["${subpath}"]`);
       if (bins.has(built.replace(/^\.\//, ''))) continue;

@@ -1,4 +1,5 @@
 import { describeValue, InvalidOptionError } from '@yolokit/core';
+import { redactUrl } from '@yolokit/core/internal';
 import { Redis, type RedisOptions } from 'ioredis';
 
 /**
@@ -27,15 +28,7 @@ export function validateRedisTarget(value: unknown, option: string): RedisTarget
 
 /** The target as text for messages and logs, without its password. */
 export function redactRedis(target: RedisTarget): string {
-  if (typeof target === 'string') {
-    try {
-      const url = new URL(target);
-      if (url.password) url.password = '***';
-      return url.href.replace(/\/$/, '');
-    } catch {
-      return '<invalid redis URL>';
-    }
-  }
+  if (typeof target === 'string') return redactUrl(target, '<invalid redis URL>');
   const scheme = target.tls ? 'rediss' : 'redis';
   return `${scheme}://${target.host ?? '127.0.0.1'}:${target.port ?? 6379}${target.db ? `/${target.db}` : ''}`;
 }

@@ -97,7 +97,7 @@ describe('benchOptionsFromFlags', () => {
     refuses(
       { strategies: 'queue', redis: 'http://:secret@10.0.0.5:6379' },
       '--redis',
-      '--redis must be a redis:// or rediss:// (TLS) URL with a host, such as redis://127.0.0.1:6379, got "http://:***@10.0.0.5:6379/"',
+      '--redis must be a redis:// or rediss:// (TLS) URL with a host, such as redis://127.0.0.1:6379, got "http://:***@10.0.0.5:6379"',
     ));
   it('redis without a host', () =>
     refuses({ strategies: 'queue', redis: 'redis:///0' }, '--redis', '--redis must be a redis:// or rediss:// (TLS) URL with a host, such as redis://127.0.0.1:6379, got "redis:///0"'));

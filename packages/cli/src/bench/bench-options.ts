@@ -1,4 +1,5 @@
 import { InvalidOptionError } from '@yolokit/core';
+import { redactUrl } from '@yolokit/core/internal';
 import { BACKEND_NAMES, type BackendName } from '../image-predictor.js';
 
 /**
@@ -132,8 +133,7 @@ function redisUrl(text: string, strategies: readonly string[]): string {
     throw new InvalidOptionError('--redis', `--redis must be a Redis URL such as redis://127.0.0.1:6379 (redis://[user:password@]host:port[/db], rediss:// for TLS), got ${JSON.stringify(text)}`);
   }
   if ((url.protocol !== 'redis:' && url.protocol !== 'rediss:') || url.hostname === '') {
-    if (url.password) url.password = '***';
-    throw new InvalidOptionError('--redis', `--redis must be a redis:// or rediss:// (TLS) URL with a host, such as redis://127.0.0.1:6379, got ${JSON.stringify(url.href)}`);
+    throw new InvalidOptionError('--redis', `--redis must be a redis:// or rediss:// (TLS) URL with a host, such as redis://127.0.0.1:6379, got ${JSON.stringify(redactUrl(url.href))}`);
   }
   return text;
 }
