@@ -5,11 +5,13 @@ import { onnx } from '@yolokit/backend-onnx';
 import { onnxWeb } from '@yolokit/backend-onnx/web';
 import { tfjs } from '@yolokit/backend-tfjs';
 import { backendConformanceSuite, CONFORMANCE_CHECKS } from '@yolokit/core/conformance';
+import { taskModelPath } from '@yolokit/default-model';
 import { afterAll, describe, expect, it } from 'vitest';
 import { describeWithFixtures, fixturePath } from './support/fixtures.js';
 
 // One suite, written in @yolokit/core, run against every backend. Skips are listed here, per backend, so that
-// a gap is visible in the test report rather than hidden. Models are the smallest that exercise each backend.
+// a gap is visible in the test report rather than hidden. Models are the smallest that exercise each backend; the
+// classification model is yolokit's own shapes classifier (@yolokit/default-model, ONNX and TF.js), no fixture.
 
 const scratch = mkdtempSync(join(tmpdir(), 'yolokit-conformance-'));
 const notAnOnnxModel = join(scratch, 'not-a-model.onnx');
@@ -22,7 +24,7 @@ const harness = { describe, it, expect, afterAll };
 describe('the conformance suite itself', () => {
   it('lists its checks', () => {
     expect(CONFORMANCE_CHECKS).toContain('run-concurrent');
-    expect(CONFORMANCE_CHECKS).toHaveLength(17);
+    expect(CONFORMANCE_CHECKS).toHaveLength(18);
   });
 
   it('rejects an unknown check in skip, and a missing missingModel that is not skipped', () => {
@@ -54,6 +56,7 @@ describeWithFixtures('conformance: onnxruntime-node', ['models/yolo11n_int8_320.
       invalidModel: notAnOnnxModel,
       missingModel: join(scratch, 'does-not-exist.onnx'),
       twoOutputModel: { model: fixturePath('models/yolov8n-seg_int8.onnx'), outputShapes: [[1, 116, 2100], [1, 32, 80, 80]] },
+      classifyModel: { model: taskModelPath('classify'), outputShape: [1, 4] },
       skip: [],
     },
     harness,
@@ -70,6 +73,7 @@ describeWithFixtures('conformance: onnxruntime-web', ['models/yolo11n_int8_320.o
       invalidModel: notAnOnnxModel,
       missingModel: join(scratch, 'does-not-exist.onnx'),
       twoOutputModel: { model: fixturePath('models/yolov8n-seg_int8.onnx'), outputShapes: [[1, 116, 2100], [1, 32, 80, 80]] },
+      classifyModel: { model: taskModelPath('classify'), outputShape: [1, 4] },
       skip: [],
     },
     harness,
@@ -86,6 +90,7 @@ describeWithFixtures('conformance: TF.js', ['models/yolov8n_coco_web_model/model
       invalidModel: notATfjsModel,
       missingModel: join(scratch, 'does-not-exist_web_model'),
       twoOutputModel: { model: fixturePath('models/yolov8n-seg_web_model'), outputShapes: [[1, 116, 2100], [1, 32, 80, 80]] },
+      classifyModel: { model: taskModelPath('classify', 'tfjs'), outputShape: [1, 4] },
       skip: [],
     },
     harness,

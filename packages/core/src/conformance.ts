@@ -16,6 +16,7 @@
  *     invalidModel: 'models/not-a-model.onnx',
  *     missingModel: 'models/does-not-exist.onnx',
  *     twoOutputModel: { model: 'models/yolov8n-seg.onnx', outputShapes: [[1, 116, 8400], [1, 32, 160, 160]] },
+ *     classifyModel: { model: 'models/yolov8n-cls.onnx', outputShape: [1, 1000] },
  *     skip: [],
  *   },
  *   { describe, it, expect, afterAll },
@@ -48,6 +49,7 @@ export const CONFORMANCE_CHECKS = Object.freeze([
   'missing-model',
   'load-aborted',
   'two-outputs',
+  'classify-output',
 ] as const);
 
 /** The id of one conformance check. */
@@ -71,6 +73,7 @@ const DESCRIPTIONS: Readonly<Record<ConformanceCheck, string>> = {
   'missing-model': 'rejects a path that does not exist with code MODEL_NOT_FOUND',
   'load-aborted': 'rejects a load whose signal is already aborted with code ABORTED',
   'two-outputs': "runs a segmentation model and returns both of its outputs (detections and mask prototypes) in its reported outputs' order",
+  'classify-output': 'runs a classification model and returns its one output, [1, classes] probabilities that sum to 1',
 };
 
 /** What the valid model must look like through the backend. */
@@ -100,6 +103,12 @@ export interface BackendConformanceOptions {
    * output shapes in any order. Without it, `'two-outputs'` must be listed in `skip`.
    */
   readonly twoOutputModel?: { readonly model: ModelSource; readonly outputShapes: readonly (readonly number[])[] };
+  /**
+   * A classification model (an Ultralytics classify export: one output of class probabilities, the softmax in the
+   * graph) and that output's shape `[1, classes]`. Without it, `'classify-output'` is reported as skipped (this
+   * check came after the others, so suites written before it keep running).
+   */
+  readonly classifyModel?: { readonly model: ModelSource; readonly outputShape: readonly number[] };
   /**
    * Checks not to run, by id (see {@link CONFORMANCE_CHECKS}). They are reported as skipped tests, so that
    * a backend's gaps stay visible.
@@ -331,12 +340,38 @@ export function backendConformanceSuite(options: BackendConformanceOptions, harn
         await session.dispose();
       }
     },
+    'classify-output': async () => {
+      const expected = options.classifyModel as NonNullable<BackendConformanceOptions['classifyModel']>;
+      const session = await getBackend().load(expected.model);
+      try {
+        expect(session.outputs.map((o) => [...o.shape]), 'session.outputs shapes').toEqual([[...expected.outputShape]]);
+        // A classifier's input is its own size, not the detection model's: read it from this session.
+        const dims = concreteDims(session, undefined);
+        const outputs = await session.run({ data: new Float32Array(dims.reduce((a, b) => a * b, 1)).fill(114 / 255), dims });
+        checkOutputs(outputs, session, expected.outputShape, expect);
+        const sum = outputs[0].data.reduce((total, p) => total + p, 0);
+        expect(Math.abs(sum - 1), 'the probabilities sum to 1 within 1e-4, off by').toBeLessThanOrEqual(1e-4);
+        expect(
+          outputs[0].data.every((p) => p >= 0 && p <= 1),
+          'every probability is in [0, 1]',
+        ).toBe(true);
+        const metadata = parseUltralyticsMetadata(session.metadata);
+        const layout = resolveTaskLayout(
+          outputs.map((o) => o.dims),
+          { task: metadata.task, classCount: metadata.classCount || undefined, end2end: metadata.end2end, kptShape: metadata.kptShape, layout: session.layout },
+        );
+        expect(layout.task, 'task of the classification model').toBe('classify');
+      } finally {
+        await session.dispose();
+      }
+    },
   };
 
   harness.describe(options.name ?? `backend conformance: ${safeName(getBackend)}`, () => {
     for (const id of CONFORMANCE_CHECKS) {
       const title = `${id}: ${DESCRIPTIONS[id]}`;
       if (skip.has(id)) harness.it.skip?.(`${title} (skipped by the backend's test)`, async () => {});
+      else if (id === 'classify-output' && options.classifyModel === undefined) harness.it.skip?.(`${title} (skipped: no options.classifyModel)`, async () => {});
       else harness.it(title, checks[id], timeout);
     }
     harness.afterAll?.(async () => {
