@@ -12,6 +12,12 @@
 //                shared cores that slows everything else in the page (the decoder, the letterbox, inference)
 //   overlap      no warm-up, and the image given right after the model, so that its decoding runs while the
 //                model loads (as a reader who picks both at once)
+// Builds of onnxruntime-web (--ort-builds), interleaved round by round so that both see the same load:
+//   wasm         what the demo loads on WebAssembly: onnxruntime-web/wasm (14 MB ort-wasm-simd-threaded.wasm)
+//   full         the full build (28 MB ort-wasm-simd-threaded.jsep.wasm, WebGPU kernels), which the demo loaded on
+//                WebAssembly too before @yolokit/backend-onnx/web chose the build by provider: a second server
+//                answers the request for the wasm-only chunk with the full build's chunk (both are self-contained
+//                and export the same API), everything else unchanged
 // Issue 13's target: a warm run's preprocess (the second image) at most 10% of inference.
 //
 // The machines are shared: a cold start waits (up to --max-wait seconds) for the 1-minute load average to drop
@@ -20,10 +26,11 @@
 //
 //   npm run build -w @yolokit/docs   # the site, once
 //   node bench/browser-demo.mjs [--rounds 3] [--models yolov8n_int8.onnx,yolov8n-seg_int8.onnx,yolo11n-pose_fp32.onnx]
-//                               [--variants warm-up,no-warm-up,settled,overlap] [--settle 12] [--max-load 3] [--max-wait 180]
+//                               [--variants warm-up,no-warm-up,settled,overlap] [--ort-builds wasm,full] [--settle 12]
+//                               [--max-load 3] [--max-wait 180]
 //                               [--json artifacts/browser-demo-bench.json]
 import { existsSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
@@ -39,6 +46,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     models: { type: 'string', default: 'yolov8n_int8.onnx,yolov8n-seg_int8.onnx,yolo11n-pose_fp32.onnx' },
     variants: { type: 'string', default: 'warm-up,no-warm-up,settled' },
+    'ort-builds': { type: 'string', default: 'wasm' },
     settle: { type: 'string', default: '12' },
     'max-load': { type: 'string', default: '3' },
     'max-wait': { type: 'string', default: '180' },
@@ -48,6 +56,13 @@ const { values } = parseArgs({
 const rounds = Number(values.rounds);
 const models = values.models.split(',');
 const variants = values.variants.split(',');
+const builds = values['ort-builds'].split(',');
+for (const build of builds) {
+  if (build !== 'wasm' && build !== 'full') {
+    console.error(`browser-demo: --ort-builds takes wasm and full, got ${build}`);
+    process.exit(1);
+  }
+}
 const images = ['bus.jpg', 'zidane.jpg', 'bus.jpg'];
 const STAGES = ['decode', 'pixels', 'waiting', 'preprocess', 'inference', 'postprocess', 'transfer', 'worker', 'round-trip'];
 
@@ -74,8 +89,18 @@ const served = await mkdtemp(join(tmpdir(), 'yolokit-browser-demo-'));
 await cp(siteDir, served, { recursive: true });
 
 const TYPES = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.svg': 'image/svg+xml', '.json': 'application/json' };
-const server = createServer(async (request, response) => {
-  let file = normalize(join(served, decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname)));
+const assets = await readdir(join(served, 'assets'));
+const wasmOnlyChunk = assets.find((name) => /^ort\.wasm\.min-.*\.js$/.test(name));
+const fullChunk = assets.find((name) => /^ort\.min-.*\.js$/.test(name));
+if (builds.includes('full') && (!wasmOnlyChunk || !fullChunk)) {
+  console.error(`browser-demo: the site has no ort.wasm.min-*.js and ort.min-*.js chunks to swap (found ${assets.filter((name) => name.startsWith('ort')).join(', ')})`);
+  process.exit(1);
+}
+/** Serves the site; with `full`, the wasm-only onnxruntime-web chunk's URL gets the full build's chunk. */
+const serve = (build) => async (request, response) => {
+  let path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
+  if (build === 'full' && path === `/assets/${wasmOnlyChunk}`) path = `/assets/${fullChunk}`;
+  let file = normalize(join(served, path));
   if (file !== served && !file.startsWith(served + sep)) return void response.writeHead(403).end();
   try {
     if ((await stat(file)).isDirectory()) file = join(file, 'index.html');
@@ -88,9 +113,13 @@ const server = createServer(async (request, response) => {
   } catch {
     response.writeHead(404).end();
   }
-});
-await new Promise((done) => server.listen(0, '127.0.0.1', done));
-const origin = `http://127.0.0.1:${server.address().port}`;
+};
+const servers = new Map();
+for (const build of builds) {
+  const server = createServer(serve(build));
+  await new Promise((done) => server.listen(0, '127.0.0.1', done));
+  servers.set(build, { server, origin: `http://127.0.0.1:${server.address().port}` });
+}
 
 /** The stage times the page shows for its current result, and for the warm-up run. */
 async function readStages(page) {
@@ -113,12 +142,14 @@ async function quieterMachine() {
 }
 
 /** One cold start: a fresh browser, the model, then the images one after another. */
-async function oneRound(model, variant) {
+async function oneRound(model, variant, build) {
   const load = await quieterMachine();
   const browser = await chromium.launch({ executablePath: chromiumPath, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'] });
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-    await page.goto(`${origin}/demo.html`);
+    const requested = [];
+    page.on('request', (request) => requested.push(new URL(request.url()).pathname));
+    await page.goto(`${servers.get(build).origin}/demo.html`);
     await page.locator('.demo-model-input').waitFor({ state: 'attached' });
     await page.locator('.demo-provider select').selectOption('wasm');
     if (variant === 'no-warm-up' || variant === 'overlap') await page.locator('.demo-warmup-input').uncheck();
@@ -136,7 +167,11 @@ async function oneRound(model, variant) {
       warmUp = Object.keys(shown.warmUp).length > 0 ? shown.warmUp : undefined;
       loadMs = shown.loadMs;
     }
-    return { load: [load, loadavg()[0]], loadMs, warmUp, runs };
+    // The WebAssembly module this build fetched: the one the swap is about.
+    const wasm = requested.filter((path) => path.endsWith('.wasm')).map((path) => path.split('/').pop());
+    const expected = build === 'full' ? 'ort-wasm-simd-threaded.jsep.wasm' : 'ort-wasm-simd-threaded.wasm';
+    if (wasm.join() !== expected) throw new Error(`build ${build}: expected the page to fetch ${expected}, it fetched ${wasm.join(', ') || 'no .wasm'}`);
+    return { load: [load, loadavg()[0]], loadMs, warmUp, runs, wasm: wasm[0] };
   } finally {
     await browser.close();
   }
@@ -146,27 +181,33 @@ const startedLoad = loadavg();
 const results = [];
 for (const model of models) {
   for (const variant of variants) {
-    const samples = [];
+    const samplesOf = new Map(builds.map((build) => [build, []]));
     for (let round = 0; round < rounds; round++) {
-      samples.push(await oneRound(model, variant));
-      process.stderr.write('.');
+      // The builds take turns, starting with a different one each round.
+      for (let i = 0; i < builds.length; i++) {
+        const build = builds[(round + i) % builds.length];
+        samplesOf.get(build).push(await oneRound(model, variant, build));
+        process.stderr.write('.');
+      }
     }
-    const perRun = images.map((image, i) => ({
-      image,
-      ...Object.fromEntries(STAGES.map((stage) => [stage, median(samples.map((s) => s.runs[i][stage]))])),
-    }));
-    const warmUp = samples[0].warmUp
-      ? Object.fromEntries(['preprocess', 'inference', 'postprocess'].map((stage) => [stage, median(samples.map((s) => s.warmUp?.[stage]))]))
-      : undefined;
-    // Each sample's own ratio (its stages ran under the same load), then their median.
-    const ratios = images.map((_, i) => ({
-      preprocess: median(samples.map((s) => s.runs[i].preprocess / s.runs[i].inference)),
-      decodeToPreprocess: median(samples.map((s) => (s.runs[i].decode + s.runs[i].pixels + s.runs[i].preprocess) / s.runs[i].inference)),
-    }));
-    results.push({ model, variant, rounds, loadMs: median(samples.map((s) => s.loadMs)), warmUp, medians: perRun, ratios, samples });
+    for (const [build, samples] of samplesOf) {
+      const perRun = images.map((image, i) => ({
+        image,
+        ...Object.fromEntries(STAGES.map((stage) => [stage, median(samples.map((s) => s.runs[i][stage]))])),
+      }));
+      const warmUp = samples[0].warmUp
+        ? Object.fromEntries(['preprocess', 'inference', 'postprocess'].map((stage) => [stage, median(samples.map((s) => s.warmUp?.[stage]))]))
+        : undefined;
+      // Each sample's own ratio (its stages ran under the same load), then their median.
+      const ratios = images.map((_, i) => ({
+        preprocess: median(samples.map((s) => s.runs[i].preprocess / s.runs[i].inference)),
+        decodeToPreprocess: median(samples.map((s) => (s.runs[i].decode + s.runs[i].pixels + s.runs[i].preprocess) / s.runs[i].inference)),
+      }));
+      results.push({ model, variant, build, rounds, loadMs: median(samples.map((s) => s.loadMs)), warmUp, medians: perRun, ratios, samples });
+    }
   }
 }
-server.close();
+for (const { server } of servers.values()) server.close();
 await rm(served, { recursive: true, force: true });
 process.stderr.write('\n');
 
@@ -185,17 +226,17 @@ await writeFile(values.json, `${JSON.stringify(report, null, 2)}\n`);
 const f = (x) => (x === undefined ? '—' : x < 10 ? x.toFixed(1) : x.toFixed(0));
 const loads = results.flatMap((r) => r.samples.map((s) => s.load[0]));
 console.log(`Chromium ${version}, ${cpus().length} cores, 1-minute load at the cold starts ${Math.min(...loads).toFixed(1)}..${Math.max(...loads).toFixed(1)}; medians of ${rounds} cold starts, ms (ratios: medians of each start's own ratio)`);
-console.log('| model | variant | run | decode | pixels | preprocess | inference | postprocess | preprocess ÷ inference | decode+pixels+preprocess ÷ inference |');
-console.log('|---|---|---|---|---|---|---|---|---|---|');
+console.log('| model | variant | onnxruntime-web build | run | decode | pixels | preprocess | inference | postprocess | preprocess ÷ inference | decode+pixels+preprocess ÷ inference |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|');
 for (const r of results) {
   if (r.warmUp) {
     const w = r.warmUp;
-    console.log(`| ${r.model} | ${r.variant} | warm-up (blank frame, after load ${f(r.loadMs)}) | — | — | ${f(w.preprocess)} | ${f(w.inference)} | ${f(w.postprocess)} | ${(w.preprocess / w.inference).toFixed(3)} | — |`);
+    console.log(`| ${r.model} | ${r.variant} | ${r.build} | warm-up (blank frame, after load ${f(r.loadMs)}) | — | — | ${f(w.preprocess)} | ${f(w.inference)} | ${f(w.postprocess)} | ${(w.preprocess / w.inference).toFixed(3)} | — |`);
   }
   r.medians.forEach((m, i) => {
     const ratio = r.ratios[i].preprocess.toFixed(3);
     const whole = r.ratios[i].decodeToPreprocess.toFixed(3);
-    console.log(`| ${r.model} | ${r.variant} | ${i + 1}: ${m.image} | ${f(m.decode)} | ${f(m.pixels)} | ${f(m.preprocess)} | ${f(m.inference)} | ${f(m.postprocess)} | ${ratio} | ${whole} |`);
+    console.log(`| ${r.model} | ${r.variant} | ${r.build} | ${i + 1}: ${m.image} | ${f(m.decode)} | ${f(m.pixels)} | ${f(m.preprocess)} | ${f(m.inference)} | ${f(m.postprocess)} | ${ratio} | ${whole} |`);
   });
 }
 console.log(`wrote ${values.json}`);
