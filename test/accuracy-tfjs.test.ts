@@ -4,7 +4,7 @@ import { createModel, type Result } from '@yolokit/core';
 import { expect, it } from 'vitest';
 import { coco32Map } from './support/coco32-map.js';
 import { describeWithFixtures, fixturePath } from './support/fixtures.js';
-import { iou } from './support/map-evaluator.js';
+import { boxIou } from '@yolokit/default-model';
 
 const webModel = 'models/yolov8n_coco_web_model';
 const fp32 = 'models/yolov8n_fp32.onnx';
@@ -51,7 +51,7 @@ describeWithFixtures('the COCO TF.js export matches yolov8n_fp32.onnx', [webMode
       [b, a],
     ]) {
       for (const d of one.detections) {
-        const best = Math.max(...other.detections.filter((e) => e.classId === d.classId).map((e) => iou(d.box, e.box)));
+        const best = Math.max(...other.detections.filter((e) => e.classId === d.classId).map((e) => boxIou(d.box, e.box)));
         expect(best, `${d.className} ${d.box.map((v) => v.toFixed(1))}`).toBeGreaterThanOrEqual(0.98);
       }
     }

@@ -20,7 +20,6 @@ import {
 } from '@yolokit/default-model';
 import { defaultArchitecture, exportOnnx, exportTfjsGraphModel, readTfjsWeights } from '@yolokit/default-model/export';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { evaluateDetections } from './support/map-evaluator.js';
 
 // The default model is committed with the package (packages/default-model/model/): these tests need no
 // fixtures, no ../shared and no network. Figures measured when the model was trained are in
@@ -135,7 +134,7 @@ describe('the committed default model', () => {
     }
   });
 
-  it(`reaches mAP50 ≥ ${MAP50_AT_LEAST} on 50 fresh scenes of several sizes, the same figure as the reference evaluator`, () =>
+  it(`reaches mAP50 ≥ ${MAP50_AT_LEAST} on 50 fresh scenes of several sizes`, () =>
     withModel(onnx({ intraOpNumThreads: 1 }), defaultModelPath(), async (model) => {
       const images: EvaluatedImage[] = [];
       for (let i = 0; i < 50; i++) {
@@ -144,16 +143,7 @@ describe('the committed default model', () => {
         images.push({ detections: result.detections, truths: scene.objects });
       }
       const ours = meanAveragePrecision(images);
-      const reference = evaluateDetections(
-        images.map((image) => ({
-          groundTruth: image.truths.map((t) => ({ classId: t.classId, box: [t.box[0], t.box[1], t.box[2], t.box[3]] as const })),
-          predictions: image.detections.map((d) => ({ classId: d.classId, confidence: d.confidence, box: [d.box[0], d.box[1], d.box[2], d.box[3]] as const })),
-        })),
-        { maxDetectionsPerImageClass: Number.POSITIVE_INFINITY },
-      );
       console.info(`[default model, onnx] 50 fresh scenes: mAP50 ${ours.map50.toFixed(3)}, mAP50-95 ${ours.map50to95.toFixed(3)}`);
-      expect(ours.map50).toBeCloseTo(reference.map50, 9);
-      expect(ours.map50to95).toBeCloseTo(reference.map5095, 9);
       expect(ours.map50).toBeGreaterThanOrEqual(MAP50_AT_LEAST);
       expect(ours.map50to95).toBeGreaterThanOrEqual(MAP50_95_AT_LEAST);
     }));

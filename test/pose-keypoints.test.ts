@@ -4,7 +4,7 @@ import { tfjs } from '@yolokit/backend-tfjs';
 import { type Backend, createModel, type LetterboxGeometry, letterboxGeometry, type Result, unletterboxKeypoints } from '@yolokit/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { describeWithFixtures, fixturePath } from './support/fixtures.js';
-import { iou } from './support/map-evaluator.js';
+import { boxIou } from '@yolokit/default-model';
 
 // yolo11n-pose_fp32.onnx on bus.jpg and zidane.jpg at conf 0.25 against reference/pose-bus-zidane.json
 // (fixtures/PROVENANCE.md): the same persons, every visible keypoint (visibility >= 0.5 in the reference)
@@ -40,7 +40,7 @@ function matchPersons(result: Result, reference: readonly ReferencePerson[]): Ma
     let best = -1;
     let bestIou = 0;
     result.detections.forEach((d, i) => {
-      const overlap = iou(d.box, person.box);
+      const overlap = boxIou(d.box, person.box);
       if (!used.has(i) && overlap > bestIou) {
         bestIou = overlap;
         best = i;

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import type { GroundTruthBox } from './map-evaluator.js';
+import type { GroundTruthBox } from '@yolokit/default-model';
 
 /** One image of a YOLO-format set with its ground truth in pixels. */
 export interface LabelledImage {

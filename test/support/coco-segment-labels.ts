@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type LabelledImage, loadCoco32 } from './coco-labels.js';
-import type { GroundTruthBox, Xyxy } from './map-evaluator.js';
+import type { GroundTruthBox, Xyxy } from '@yolokit/default-model';
 import { type RegionMask, rasterisePolygon } from './mask-iou.js';
 
 /** A ground-truth instance of a segmentation set: its polygon, that polygon rasterised, and its extent. */

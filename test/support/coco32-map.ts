@@ -2,7 +2,7 @@ import { type Backend, createModel, type ImageDecoder } from '@yolokit/core';
 import { loadCoco32 } from './coco-labels.js';
 import { fixturePath } from './fixtures.js';
 import { type GroundTruthInstance, loadCoco32Segments } from './coco-segment-labels.js';
-import { type DetectionMetrics, type EvaluationImage, evaluateDetections } from './map-evaluator.js';
+import { type DetectionMetrics, type EvaluationImage, evaluateDetections } from '@yolokit/default-model';
 import { maskIou, type RegionMask, regionFromMask } from './mask-iou.js';
 
 /**

@@ -1,4 +1,5 @@
 import { Mask } from '@yolokit/core';
+import { evaluateDetections } from '@yolokit/default-model';
 import { describe, expect, it } from 'vitest';
 import { maskIou, type RegionMask, rasterisePolygon, regionFromMask, regionMask } from './mask-iou.js';
 
@@ -183,5 +184,83 @@ describe('maskIou', () => {
     expect(region.area).toBe(4);
     expect(pixels(region)).toEqual(block(3, 4, 2, 3));
     expect(maskIou(region, rect(3, 2, 5, 4))).toBe(1);
+  });
+});
+
+// The evaluator's own tests are in @yolokit/default-model (evaluate-detections.test.ts); this is mask mAP,
+// the evaluator with maskIou, which lives here with the tests' mask helpers.
+const DIGITS = 12;
+
+describe('evaluateDetections with an iou option (mask mAP)', () => {
+  /** A mask of a 10x10 image from a polygon (see mask-iou.ts for the rule). */
+  const polygon = (...points: Array<[number, number]>) => rasterisePolygon(points, 10, 10);
+  interface Instance {
+    classId: number;
+    mask: RegionMask;
+  }
+  interface ScoredInstance extends Instance {
+    confidence: number;
+  }
+  const byMask = { iou: (p: ScoredInstance, g: Instance) => maskIou(p.mask, g.mask) };
+
+  it('matches by mask IoU, not by boxes: same box, different shape is a miss', () => {
+    // GT: an L (x 0..2 for y 0..6, plus x 2..6 for y 4..6): 12 + 8 = 20 pixels, extent 0..6 x 0..6.
+    // Prediction: the mirrored Γ (x 0..6 for y 0..2, plus x 0..2 for y 2..6): 20 pixels, the same extent.
+    // Shared: x 0..2, y 0..6 = 12 pixels → mask IoU 12 / (20 + 20 - 12) = 12/28 ≈ 0.43 < 0.5.
+    const l = polygon([0, 0], [2, 0], [2, 4], [6, 4], [6, 6], [0, 6]);
+    const gamma = polygon([0, 0], [6, 0], [6, 2], [2, 2], [2, 6], [0, 6]);
+    expect([l.area, gamma.area]).toEqual([20, 20]);
+    expect(maskIou(gamma, l)).toBeCloseTo(12 / 28, DIGITS);
+    const masks = evaluateDetections([{ groundTruth: [{ classId: 0, mask: l }], predictions: [{ classId: 0, mask: gamma, confidence: 0.9 }] }], byMask);
+    expect(masks.map50).toBe(0);
+    // The same objects as boxes: a perfect match.
+    const boxes = evaluateDetections([{ groundTruth: [{ classId: 0, box: [0, 0, 6, 6] }], predictions: [{ classId: 0, box: [0, 0, 6, 6], confidence: 0.9 }] }]);
+    expect(boxes.map50).toBe(1);
+    // And the right shape matches.
+    const exact = evaluateDetections([{ groundTruth: [{ classId: 0, mask: l }], predictions: [{ classId: 0, mask: l, confidence: 0.9 }] }], byMask);
+    expect(exact.map5095).toBe(1);
+  });
+
+  it('reads mask IoU 0.8 as a match up to threshold 0.80: mAP50-95 = 7/10', () => {
+    // GT 10 x 10 = 100 pixels; prediction its top 8 rows = 80 pixels inside it → IoU 0.8 exactly.
+    const square = polygon([0, 0], [10, 0], [10, 10], [0, 10]);
+    const top = polygon([0, 0], [10, 0], [10, 8], [0, 8]);
+    expect(maskIou(top, square)).toBe(0.8);
+    const result = evaluateDetections([{ groundTruth: [{ classId: 3, mask: square }], predictions: [{ classId: 3, mask: top, confidence: 0.5 }] }], byMask);
+    expect(result.map50).toBe(1);
+    expect(result.map5095).toBeCloseTo(7 / 10, DIGITS);
+    expect(result.perClass.get(3)?.groundTruthCount).toBe(1);
+  });
+
+  it('gives the answers of the box cases for any overlap function (greedy matching, best unmatched GT)', () => {
+    // The IoUs of 'matches each detection to the unmatched GT with the highest IoU' above, as a table:
+    // P1 (0.9) vs A 7/13, vs B 9/11; P2 (0.8) vs A 1, vs B 6/14 → AP50-95 = 1567/2020. Objects carry no box.
+    interface Truth {
+      classId: number;
+      name: 'A' | 'B';
+    }
+    interface Guess {
+      classId: number;
+      confidence: number;
+      ious: Record<'A' | 'B', number>;
+    }
+    const truths: Truth[] = [
+      { classId: 0, name: 'A' },
+      { classId: 0, name: 'B' },
+    ];
+    const guesses: Guess[] = [
+      { classId: 0, confidence: 0.9, ious: { A: 7 / 13, B: 9 / 11 } },
+      { classId: 0, confidence: 0.8, ious: { A: 1, B: 6 / 14 } },
+    ];
+    for (const groundTruth of [truths, [...truths].reverse()]) {
+      const result = evaluateDetections([{ groundTruth, predictions: guesses }], { iou: (p: Guess, g: Truth) => p.ious[g.name] });
+      expect(result.map50).toBe(1);
+      expect(result.map5095).toBeCloseTo(1567 / 2020, DIGITS);
+    }
+  });
+
+  it('still rejects NaN confidences', () => {
+    const mask = polygon([0, 0], [2, 0], [2, 2]);
+    expect(() => evaluateDetections([{ groundTruth: [], predictions: [{ classId: 0, mask, confidence: Number.NaN }] }], byMask)).toThrow(TypeError);
   });
 });

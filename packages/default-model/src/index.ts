@@ -28,6 +28,24 @@ export { generatePicture, type Picture, type PictureOptions } from './generate-p
 export { rotatedBoxIou, type OrientedBoxLike } from './rotated-iou.js';
 export {
   boxIou,
+  type ClassDetectionMetrics,
+  type DetectionMetrics,
+  evaluateDetections,
+  type EvaluateOptions,
+  type EvaluateWithIouOptions,
+  type EvaluationImage,
+  type GroundTruthBox,
+  interpolatedAp,
+  IOU_THRESHOLDS,
+  type Labelled,
+  type PredictedBox,
+  PYCOCOTOOLS_IOU_THRESHOLDS,
+  PYCOCOTOOLS_RECALL_POINTS,
+  RECALL_POINTS,
+  type Scored,
+  type Xyxy,
+} from './evaluate-detections.js';
+export {
   meanAveragePrecision,
   type ClassAveragePrecision,
   type EvaluatedImage,

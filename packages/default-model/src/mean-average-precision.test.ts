@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { boxIou, meanAveragePrecision } from './mean-average-precision.js';
+import { boxIou } from './evaluate-detections.js';
+import { meanAveragePrecision } from './mean-average-precision.js';
 import { rotatedBoxIou } from './rotated-iou.js';
 
 const truth = (classId: number, box: [number, number, number, number]) => ({ classId, box });

@@ -1,4 +1,5 @@
 import { InvalidOptionError } from '@yolokit/core';
+import { boxIou, evaluateDetections } from './evaluate-detections.js';
 
 type Box = readonly [number, number, number, number] | readonly number[];
 
@@ -45,19 +46,6 @@ export interface MeanAveragePrecision {
   readonly perClass: readonly ClassAveragePrecision[];
 }
 
-/** Intersection over union of two `[x1, y1, x2, y2]` boxes. */
-export function boxIou(a: Box, b: Box): number {
-  const iw = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);
-  const ih = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
-  if (iw <= 0 || ih <= 0) return 0;
-  const inter = iw * ih;
-  const union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter;
-  return union > 0 ? inter / union : 0;
-}
-
-// The doubles nearest to 0.50, 0.55 … 0.95 and to 0, 0.01 … 1 (0.5 + 0.05 * 2 would be 0.6000000000000001).
-const THRESHOLDS = Array.from({ length: 10 }, (_, i) => (50 + 5 * i) / 100);
-
 /** Options of {@link meanAveragePrecision}. */
 export interface MeanAveragePrecisionOptions {
   /**
@@ -86,28 +74,23 @@ export interface MeanAveragePrecisionOptions {
 export function meanAveragePrecision(images: readonly EvaluatedImage[], options: MeanAveragePrecisionOptions = {}): MeanAveragePrecision {
   const iou = options.iou ?? boxIou;
   if (!Array.isArray(images as unknown)) throw new InvalidOptionError('images', 'meanAveragePrecision(images): images must be an array of { detections, truths }');
-  const classes = new Set<number>();
   let truthCount = 0;
   let detectionCount = 0;
   for (const image of images) {
-    for (const t of image.truths) classes.add(t.classId);
     truthCount += image.truths.length;
     detectionCount += image.detections.length;
   }
-  const perClass: ClassAveragePrecision[] = [];
-  for (const classId of [...classes].sort((a, b) => a - b)) {
-    const aps = THRESHOLDS.map((threshold) => classAp(images, classId, threshold, iou));
-    perClass.push({
-      classId,
-      truths: images.reduce((n, image) => n + image.truths.filter((t) => t.classId === classId).length, 0),
-      ap50: aps[0],
-      ap50to95: mean(aps),
-    });
-  }
+  // The COCO evaluation, with every detection kept (this evaluator never capped them per image and class).
+  const metrics = evaluateDetections(
+    images.map((image) => ({ groundTruth: image.truths, predictions: image.detections })),
+    { iou: (detection: ScoredBox, truth: TruthBox) => iou(detection.box, truth.box), maxDetectionsPerImageClass: Number.POSITIVE_INFINITY },
+  );
+  const perClass: ClassAveragePrecision[] = [...metrics.perClass].map(([classId, c]) => ({ classId, truths: c.groundTruthCount, ap50: c.ap50, ap50to95: c.ap5095 }));
   const { precision, recall } = pooledPrecisionRecall(images, 0.5, iou);
   return {
-    map50: mean(perClass.map((c) => c.ap50)),
-    map50to95: mean(perClass.map((c) => c.ap50to95)),
+    // No ground truth at all: 0 here (the COCO evaluation says NaN).
+    map50: perClass.length === 0 ? 0 : metrics.map50,
+    map50to95: perClass.length === 0 ? 0 : metrics.map5095,
     precision,
     recall,
     images: images.length,
@@ -115,10 +98,6 @@ export function meanAveragePrecision(images: readonly EvaluatedImage[], options:
     detections: detectionCount,
     perClass,
   };
-}
-
-function mean(values: readonly number[]): number {
-  return values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
 }
 
 /** True-positive flags of one image's detections (any order), matched greedily by confidence. */
@@ -143,40 +122,6 @@ function matchImage(detections: readonly ScoredBox[], truths: readonly TruthBox[
     }
   }
   return hits;
-}
-
-function classAp(images: readonly EvaluatedImage[], classId: number, threshold: number, overlap: (a: Box, b: Box) => number): number {
-  const ranked: { confidence: number; hit: boolean }[] = [];
-  let truths = 0;
-  for (const image of images) {
-    const detections = image.detections.filter((d) => d.classId === classId);
-    const classTruths = image.truths.filter((t) => t.classId === classId);
-    truths += classTruths.length;
-    const hits = matchImage(detections, classTruths, threshold, overlap);
-    detections.forEach((d, i) => {
-      ranked.push({ confidence: d.confidence, hit: hits[i] });
-    });
-  }
-  if (truths === 0) return 0;
-  ranked.sort((a, b) => b.confidence - a.confidence);
-  const recall: number[] = [];
-  const precision: number[] = [];
-  let tp = 0;
-  ranked.forEach((r, i) => {
-    if (r.hit) tp++;
-    recall.push(tp / truths);
-    precision.push(tp / (i + 1));
-  });
-  // Precision envelope: the best precision at this recall or any higher one.
-  for (let i = precision.length - 2; i >= 0; i--) precision[i] = Math.max(precision[i], precision[i + 1]);
-  let sum = 0;
-  let k = 0;
-  for (let p = 0; p <= 100; p++) {
-    const r = p / 100;
-    while (k < recall.length && recall[k] < r) k++;
-    sum += k < recall.length ? precision[k] : 0;
-  }
-  return sum / 101;
 }
 
 function pooledPrecisionRecall(images: readonly EvaluatedImage[], threshold: number, overlap: (a: Box, b: Box) => number): { precision: number; recall: number } {

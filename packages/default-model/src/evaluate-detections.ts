@@ -1,4 +1,7 @@
 /**
+ * The one mAP evaluator of yolokit (it was in the tests' support folder; now the default model's
+ * `meanAveragePrecision`, the CLI's demo and the accuracy tests all score the same way).
+ *
  * Detection mAP as COCO defines it (pycocotools' `COCOeval` for `iouType='bbox'`, and `iouType='segm'` when an
  * `iou` function over masks is passed: COCOeval differs between the two only in how it computes IoU), which is
  * what Ultralytics' published reference numbers and fixtures/PROVENANCE.md use:
@@ -62,7 +65,8 @@ export interface EvaluationImage<G extends Labelled = GroundTruthBox, P extends 
   predictions: readonly P[];
 }
 
-export interface ClassAveragePrecision {
+/** One class in {@link DetectionMetrics}. */
+export interface ClassDetectionMetrics {
   /** AP at IoU 0.50. */
   ap50: number;
   /** Mean of the APs at IoU 0.50, 0.55, ..., 0.95. */
@@ -77,7 +81,7 @@ export interface DetectionMetrics {
   /** Mean of `ap5095` over the classes with ground truth; NaN when no image has any ground truth. */
   map5095: number;
   /** One entry per class that has ground truth, in ascending class order. */
-  perClass: Map<number, ClassAveragePrecision>;
+  perClass: Map<number, ClassDetectionMetrics>;
 }
 
 export interface EvaluateOptions {
@@ -95,7 +99,7 @@ export interface EvaluateOptions {
 
 /**
  * Options with the overlap measure of the objects: `iou(prediction, groundTruth)` in [0, 1], such as mask IoU
- * (test/support/mask-iou.ts). Boxes are then not required or checked; the rest of the evaluation is the same.
+ * (the tests' test/support/mask-iou.ts). Boxes are then not required or checked; the rest of the evaluation is the same.
  */
 export interface EvaluateWithIouOptions<G extends Labelled, P extends Scored> extends EvaluateOptions {
   iou: (prediction: P, groundTruth: G) => number;
@@ -126,7 +130,7 @@ export const PYCOCOTOOLS_RECALL_POINTS: readonly number[] = Object.freeze(linspa
  * Intersection over union of two `[x1, y1, x2, y2]` boxes, continuous coordinates (no "+1" pixel convention, as
  * in pycocotools). Boxes that only touch, or have zero area, give 0.
  */
-export function iou(a: Xyxy, b: Xyxy): number {
+export function boxIou(a: Xyxy | readonly number[], b: Xyxy | readonly number[]): number {
   const iw = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);
   const ih = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
   if (!(iw > 0 && ih > 0)) return 0;
@@ -229,7 +233,7 @@ function matchImageClass<G extends Labelled, P extends Scored>(
   return results;
 }
 
-const boxOverlap = (prediction: PredictedBox, groundTruth: GroundTruthBox): number => iou(prediction.box, groundTruth.box);
+const boxOverlap = (prediction: PredictedBox, groundTruth: GroundTruthBox): number => boxIou(prediction.box, groundTruth.box);
 
 /**
  * COCO mAP50 and mAP50-95 of `images` (see the file comment for the exact definition): of boxes, or of any
@@ -277,7 +281,7 @@ export function evaluateDetections<G extends Labelled, P extends Scored>(
     }
   }
 
-  const perClass = new Map<number, ClassAveragePrecision>();
+  const perClass = new Map<number, ClassDetectionMetrics>();
   for (const classId of [...groundTruthCounts.keys()].sort((a, b) => a - b)) {
     const groundTruthCount = groundTruthCounts.get(classId)!;
     const ranked = (detections.get(classId) ?? []).sort((a, b) => b.confidence - a.confidence);

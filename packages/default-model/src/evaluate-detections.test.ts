@@ -5,14 +5,13 @@ import {
   type GroundTruthBox,
   IOU_THRESHOLDS,
   interpolatedAp,
-  iou,
+  boxIou,
   PYCOCOTOOLS_IOU_THRESHOLDS,
   PYCOCOTOOLS_RECALL_POINTS,
   type PredictedBox,
   RECALL_POINTS,
   type Xyxy,
-} from './map-evaluator.js';
-import { maskIou, type RegionMask, rasterisePolygon } from './mask-iou.js';
+} from './evaluate-detections.js';
 
 // Hand-computed answers below are written as fractions; 12 digits is far tighter than any real mistake and far
 // looser than float noise.
@@ -24,24 +23,24 @@ const pred = (classId: number, box: Xyxy, confidence: number): PredictedBox => (
 /** A 10x10 box at (10 k, 0), far from every other k: IoU 0 between different k. */
 const cell = (k: number): Xyxy => [100 * k, 0, 100 * k + 10, 10];
 
-describe('iou', () => {
+describe('boxIou', () => {
   it('is 1 for identical boxes and 0 for disjoint or merely touching ones', () => {
-    expect(iou([0, 0, 10, 10], [0, 0, 10, 10])).toBe(1);
-    expect(iou([0, 0, 10, 10], [20, 20, 30, 30])).toBe(0);
-    expect(iou([0, 0, 10, 10], [10, 0, 20, 10])).toBe(0); // shared edge, no area
+    expect(boxIou([0, 0, 10, 10], [0, 0, 10, 10])).toBe(1);
+    expect(boxIou([0, 0, 10, 10], [20, 20, 30, 30])).toBe(0);
+    expect(boxIou([0, 0, 10, 10], [10, 0, 20, 10])).toBe(0); // shared edge, no area
   });
 
   it('computes overlap / union exactly for simple boxes', () => {
     // Intersection [5,0,10,10] = 50; union 100 + 100 - 50 = 150 → 1/3.
-    expect(iou([0, 0, 10, 10], [5, 0, 15, 10])).toBeCloseTo(1 / 3, DIGITS);
+    expect(boxIou([0, 0, 10, 10], [5, 0, 15, 10])).toBeCloseTo(1 / 3, DIGITS);
     // 7500 / 10000: exactly representable, so exactly 0.75 (the threshold test below relies on it).
-    expect(iou([0, 0, 100, 100], [0, 0, 100, 75])).toBe(0.75);
+    expect(boxIou([0, 0, 100, 100], [0, 0, 100, 75])).toBe(0.75);
     // Symmetric.
-    expect(iou([0, 0, 100, 75], [0, 0, 100, 100])).toBe(0.75);
+    expect(boxIou([0, 0, 100, 75], [0, 0, 100, 100])).toBe(0.75);
   });
 
   it('gives 0 for zero-area boxes', () => {
-    expect(iou([5, 5, 5, 5], [0, 0, 10, 10])).toBe(0);
+    expect(boxIou([5, 5, 5, 5], [0, 0, 10, 10])).toBe(0);
   });
 });
 
@@ -149,7 +148,7 @@ describe('evaluateDetections', () => {
   it('counts IoU exactly 0.9 at threshold 0.90 in both modes: mAP50-95 = 9/10', () => {
     // 9000 / 10000 = 0.9 exactly: ≥ 0.50..0.90 (9 thresholds), < 0.95. pycocotools' 0.8999999999999999 agrees here.
     const images = [{ groundTruth: [gt(0, [0, 0, 100, 100])], predictions: [pred(0, [0, 0, 100, 90], 0.5)] }];
-    expect(iou(images[0].groundTruth[0].box, images[0].predictions[0].box)).toBe(0.9);
+    expect(boxIou(images[0].groundTruth[0].box, images[0].predictions[0].box)).toBe(0.9);
     expect(evaluateDetections(images).map5095).toBeCloseTo(9 / 10, DIGITS);
     expect(evaluateDetections(images, { thresholds: 'pycocotools' }).map5095).toBeCloseTo(9 / 10, DIGITS);
   });
@@ -295,79 +294,5 @@ describe('evaluateDetections', () => {
   it('rejects NaN confidences and non-finite boxes', () => {
     expect(() => evaluateDetections([{ groundTruth: [], predictions: [pred(0, cell(0), Number.NaN)] }])).toThrow(TypeError);
     expect(() => evaluateDetections([{ groundTruth: [gt(0, [0, 0, Number.NaN, 1])], predictions: [] }])).toThrow(TypeError);
-  });
-});
-
-describe('evaluateDetections with an iou option (mask mAP)', () => {
-  /** A mask of a 10x10 image from a polygon (see mask-iou.ts for the rule). */
-  const polygon = (...points: Array<[number, number]>) => rasterisePolygon(points, 10, 10);
-  interface Instance {
-    classId: number;
-    mask: RegionMask;
-  }
-  interface ScoredInstance extends Instance {
-    confidence: number;
-  }
-  const byMask = { iou: (p: ScoredInstance, g: Instance) => maskIou(p.mask, g.mask) };
-
-  it('matches by mask IoU, not by boxes: same box, different shape is a miss', () => {
-    // GT: an L (x 0..2 for y 0..6, plus x 2..6 for y 4..6): 12 + 8 = 20 pixels, extent 0..6 x 0..6.
-    // Prediction: the mirrored Γ (x 0..6 for y 0..2, plus x 0..2 for y 2..6): 20 pixels, the same extent.
-    // Shared: x 0..2, y 0..6 = 12 pixels → mask IoU 12 / (20 + 20 - 12) = 12/28 ≈ 0.43 < 0.5.
-    const l = polygon([0, 0], [2, 0], [2, 4], [6, 4], [6, 6], [0, 6]);
-    const gamma = polygon([0, 0], [6, 0], [6, 2], [2, 2], [2, 6], [0, 6]);
-    expect([l.area, gamma.area]).toEqual([20, 20]);
-    expect(maskIou(gamma, l)).toBeCloseTo(12 / 28, DIGITS);
-    const masks = evaluateDetections([{ groundTruth: [{ classId: 0, mask: l }], predictions: [{ classId: 0, mask: gamma, confidence: 0.9 }] }], byMask);
-    expect(masks.map50).toBe(0);
-    // The same objects as boxes: a perfect match.
-    const boxes = evaluateDetections([{ groundTruth: [gt(0, [0, 0, 6, 6])], predictions: [pred(0, [0, 0, 6, 6], 0.9)] }]);
-    expect(boxes.map50).toBe(1);
-    // And the right shape matches.
-    const exact = evaluateDetections([{ groundTruth: [{ classId: 0, mask: l }], predictions: [{ classId: 0, mask: l, confidence: 0.9 }] }], byMask);
-    expect(exact.map5095).toBe(1);
-  });
-
-  it('reads mask IoU 0.8 as a match up to threshold 0.80: mAP50-95 = 7/10', () => {
-    // GT 10 x 10 = 100 pixels; prediction its top 8 rows = 80 pixels inside it → IoU 0.8 exactly.
-    const square = polygon([0, 0], [10, 0], [10, 10], [0, 10]);
-    const top = polygon([0, 0], [10, 0], [10, 8], [0, 8]);
-    expect(maskIou(top, square)).toBe(0.8);
-    const result = evaluateDetections([{ groundTruth: [{ classId: 3, mask: square }], predictions: [{ classId: 3, mask: top, confidence: 0.5 }] }], byMask);
-    expect(result.map50).toBe(1);
-    expect(result.map5095).toBeCloseTo(7 / 10, DIGITS);
-    expect(result.perClass.get(3)?.groundTruthCount).toBe(1);
-  });
-
-  it('gives the answers of the box cases for any overlap function (greedy matching, best unmatched GT)', () => {
-    // The IoUs of 'matches each detection to the unmatched GT with the highest IoU' above, as a table:
-    // P1 (0.9) vs A 7/13, vs B 9/11; P2 (0.8) vs A 1, vs B 6/14 → AP50-95 = 1567/2020. Objects carry no box.
-    interface Truth {
-      classId: number;
-      name: 'A' | 'B';
-    }
-    interface Guess {
-      classId: number;
-      confidence: number;
-      ious: Record<'A' | 'B', number>;
-    }
-    const truths: Truth[] = [
-      { classId: 0, name: 'A' },
-      { classId: 0, name: 'B' },
-    ];
-    const guesses: Guess[] = [
-      { classId: 0, confidence: 0.9, ious: { A: 7 / 13, B: 9 / 11 } },
-      { classId: 0, confidence: 0.8, ious: { A: 1, B: 6 / 14 } },
-    ];
-    for (const groundTruth of [truths, [...truths].reverse()]) {
-      const result = evaluateDetections([{ groundTruth, predictions: guesses }], { iou: (p: Guess, g: Truth) => p.ious[g.name] });
-      expect(result.map50).toBe(1);
-      expect(result.map5095).toBeCloseTo(1567 / 2020, DIGITS);
-    }
-  });
-
-  it('still rejects NaN confidences', () => {
-    const mask = polygon([0, 0], [2, 0], [2, 2]);
-    expect(() => evaluateDetections([{ groundTruth: [], predictions: [{ classId: 0, mask, confidence: Number.NaN }] }], byMask)).toThrow(TypeError);
   });
 });
