@@ -200,6 +200,11 @@ describe('createPredictor option validation: one test per message', () => {
       await queueRejects({ redis: 'http://127.0.0.1:6379' }, 'options.queue.redis', 'options.queue.redis must use redis:// or rediss:// (TLS), got http:// in http://127.0.0.1:6379');
       await queueRejects({ attempts: 0 }, 'options.queue.attempts', 'options.queue.attempts must be a positive integer, got 0');
       await queueRejects(
+        { allowRoots: ['/tmp'] },
+        'options.queue.allowRoots',
+        'options.queue.allowRoots is for the queue worker this process runs with options.model; give options.model, or pass allowRoots to the workers you start',
+      );
+      await queueRejects(
         { backoff: { type: 'linear', delayMs: 10 } },
         'options.queue.backoff',
         `options.queue.backoff must be { type: 'exponential' | 'fixed', delayMs: non-negative integer }, got {"type":"linear","delayMs":10}`,
@@ -212,7 +217,7 @@ describe('createPredictor option validation: one test per message', () => {
       await queueRejects(
         { maxAttempts: 3 },
         'options.queue.maxAttempts',
-        'options.queue.maxAttempts is not a queue option; known options: name, redis, prefix, imageTransport, maxImageBytes, attempts, backoff, keepResults, keepFailed, resubmitLostJobs, maxResubmits, connectTimeoutMs, connectionLostTimeoutMs, reconcileIntervalMs',
+        'options.queue.maxAttempts is not a queue option; known options: name, redis, prefix, imageTransport, maxImageBytes, attempts, backoff, keepResults, keepFailed, resubmitLostJobs, maxResubmits, connectTimeoutMs, connectionLostTimeoutMs, reconcileIntervalMs, allowRoots, allowUrls',
       );
     });
   });

@@ -39,7 +39,8 @@ const strategies: Array<{ name: string; crosses: string; options: () => Promise<
     queue: true,
     options: async () => {
       redis ??= await startRedisServer();
-      return { strategy: 'queue', queue: { name: `errors-round-trip-${++queueNumber}`, redis: redis.url }, workers: 1, threadsPerWorker: 1 };
+      // The whole disk allowed: the missing image must reach the reader, whose error crosses Redis.
+      return { strategy: 'queue', queue: { name: `errors-round-trip-${++queueNumber}`, redis: redis.url, allowRoots: ['/'] }, workers: 1, threadsPerWorker: 1 };
     },
   },
 ];

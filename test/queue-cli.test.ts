@@ -68,7 +68,7 @@ describeWithRedis('yolokit worker as a program', () => {
 
   it('--strategy processes --workers 2: two model processes serve the queue and leave with the worker', async () => {
     const model = defaultModelSpec().model as string;
-    const worker = await spawnWorker(['--queue', 'cli-processes', '--redis', redis.url, '--model', model, '--strategy', 'processes', '--workers', '2', '--name', 'cli-test']);
+    const worker = await spawnWorker(['--queue', 'cli-processes', '--redis', redis.url, '--model', model, '--strategy', 'processes', '--workers', '2', '--name', 'cli-test', '--allow-root', scenes.dir]);
     expect(worker.name).toBe('cli-test');
     expect(worker.output.stdout).toMatch(/ready: queue cli-processes at redis:\/\/127\.0\.0\.1:\d+, model .*yolokit-shapes\.onnx \(onnxruntime-node .*\), processes × 2, 4 jobs at once/);
     const children = childrenOf(worker.pid);

@@ -36,7 +36,7 @@ describeWithFixtures('queue: 2 worker processes + 1 producer equal one instance'
       images = imagesIn(fixturePath(COCO));
       reference = await sequentialReference(fixturePath(MODEL), images);
       expect(reference.flat().reduce((n, r) => n + r.detections.length, 0)).toBeGreaterThan(100);
-      await rig.start(QUEUE, fixturePath(MODEL));
+      await rig.start(QUEUE, fixturePath(MODEL), ['--allow-root', fixturePath(COCO)]);
     }, 300_000);
 
     afterAll(() => rig.stop());

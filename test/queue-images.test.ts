@@ -51,7 +51,8 @@ describeWithRedis('queue: images by reference and by value, and the size limit',
 
   async function setUp(workerOptions: Record<string, unknown> = {}, producerOptions: Record<string, unknown> = {}) {
     const queue = `images-${++queueNumber}`;
-    const worker = await createQueueWorker({ queue, redis: redis.url, model: defaultModelSpec(), workers: 1, ...workerOptions });
+    // The scenes' folder and the image server: a worker reads nothing else a job names.
+    const worker = await createQueueWorker({ queue, redis: redis.url, model: defaultModelSpec(), workers: 1, allowRoots: [scenes.dir], allowUrls: [`${server.url}/`], ...workerOptions });
     open.push(worker);
     const predictor = await createQueuePredictor({ queue, redis: redis.url, ...producerOptions });
     open.push(predictor);

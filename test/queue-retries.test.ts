@@ -5,6 +5,7 @@
  * file) and exhausted retries are dead-lettered with their typed error; a job id given twice runs once.
  */
 import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { createQueuePredictor, createQueueWorker } from '@yolokit/queue';
 import { type Result, YoloError } from '@yolokit/core';
 import { Queue } from 'bullmq';
@@ -53,7 +54,8 @@ describeWithRedis('queue: retries, backoff, dead letters, idempotent ids', () =>
   /** A fresh queue with one in-process worker (threads × 1) and a producer with 100 ms exponential backoff. */
   async function setUp(workerOptions: Partial<Parameters<typeof createQueueWorker>[0]> = {}, producerOptions: Partial<Parameters<typeof createQueuePredictor>[0]> = {}) {
     const queue = `retries-${++queueNumber}`;
-    const worker = await createQueueWorker({ queue, redis: redis.url, model: defaultModelSpec(), workers: 1, concurrency: 2, ...workerOptions });
+    // The scenes' folder and the image server: a worker reads nothing else a job names.
+    const worker = await createQueueWorker({ queue, redis: redis.url, model: defaultModelSpec(), workers: 1, concurrency: 2, allowRoots: [scenes.dir], allowUrls: [`${server.url}/`], ...workerOptions });
     open.push(worker);
     const predictor = await createQueuePredictor({ queue, redis: redis.url, backoff: { type: 'exponential', delayMs: 100 }, ...producerOptions });
     open.push(predictor);
@@ -108,8 +110,9 @@ describeWithRedis('queue: retries, backoff, dead letters, idempotent ids', () =>
     const notFound = await rejection(predictor.predict(`${server.url}/missing`));
     expect(notFound).toMatchObject({ name: 'ImageFetchError', code: 'IMAGE_UNREADABLE', status: 404, retryable: false, attemptsMade: 1 });
     expect(server.requests.filter((r) => r.path === '/missing')).toHaveLength(1);
-    const missing = await rejection(predictor.predict('/nonexistent/image.png'));
-    expect(missing).toMatchObject({ name: 'ImageDecodeError', code: 'IMAGE_UNREADABLE', attemptsMade: 1, source: '/nonexistent/image.png' });
+    const absent = join(scenes.dir, 'nonexistent.png');
+    const missing = await rejection(predictor.predict(absent));
+    expect(missing).toMatchObject({ name: 'ImageDecodeError', code: 'IMAGE_UNREADABLE', attemptsMade: 1, source: absent });
     expect(worker.stats()).toMatchObject({ retried: 0, deadLettered: 2 });
     expect((await predictor.deadLetters()).map((d) => d.error.code)).toEqual(['IMAGE_UNREADABLE', 'IMAGE_UNREADABLE']);
   });

@@ -52,7 +52,7 @@ describeWithRedis('queue: graceful shutdown of workers and producers', () => {
   const slow = (ms: number, tag: string): string => `${server.url}/slow/${ms}/scene-0.png?${tag}`;
 
   async function worker(queue: string, options: Record<string, unknown> = {}): Promise<QueueWorker> {
-    const w = await createQueueWorker({ queue, redis: redis.url, model: defaultModelSpec(), workers: 1, concurrency: 2, ...options });
+    const w = await createQueueWorker({ queue, redis: redis.url, model: defaultModelSpec(), workers: 1, concurrency: 2, allowRoots: [scenes.dir], allowUrls: [`${server.url}/`], ...options });
     cleanup.push(() => w.close({ returnJobs: true }));
     return w;
   }
@@ -131,7 +131,7 @@ describeWithRedis('queue: graceful shutdown of workers and producers', () => {
   it('yolokit worker: SIGTERM twice returns held jobs now and exits 0', async () => {
     const queue = `shutdown-${++queueNumber}`;
     const model = defaultModelSpec().model as string;
-    const proc = await spawnWorker(['--queue', queue, '--redis', redis.url, '--model', model, '--workers', '1', '--concurrency', '2']);
+    const proc = await spawnWorker(['--queue', queue, '--redis', redis.url, '--model', model, '--workers', '1', '--concurrency', '2', '--allow-url', `${server.url}/`]);
     const predictor = await producer(queue);
     const held = Promise.allSettled([predictor.predict(slow(20_000, 'g')), predictor.predict(slow(20_000, 'h'))]);
     await until(() => predictor.stats().inFlight === 2, 10_000, 'two jobs active');

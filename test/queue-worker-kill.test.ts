@@ -36,7 +36,7 @@ describeWithFixtures('queue: SIGKILL of a worker mid-run', [MODEL, COCO], () => 
       images = imagesIn(fixturePath(COCO));
       reference = await sequentialReference(fixturePath(MODEL), images);
       // Short locks and a frequent stalled check keep the recovery (and this test) quick; the defaults are 30 s.
-      await rig.start(QUEUE, fixturePath(MODEL), ['--lock-duration', '4000', '--stalled-interval', '1000']);
+      await rig.start(QUEUE, fixturePath(MODEL), ['--lock-duration', '4000', '--stalled-interval', '1000', '--allow-root', fixturePath(COCO)]);
     }, 300_000);
 
     afterAll(() => rig.stop());

@@ -178,14 +178,14 @@ describeWithFixtures('segmentation and pose through every strategy', [SEG, POSE,
 
     it("createPredictor({ strategy: 'queue' }) with the model (a queue worker in this process): every result equals the in-process one", async () => {
       await expectReferenceResults('queue', (model) =>
-        createPredictor({ strategy: 'queue', queue: { name: `segment-strategies-${++queueNumber}`, redis: redis.url }, model: spec(model), workers: 1, threadsPerWorker: 1 }),
+        createPredictor({ strategy: 'queue', queue: { name: `segment-strategies-${++queueNumber}`, redis: redis.url, allowRoots: [fixturePath('coco32/images'), fixturePath('images')] }, model: spec(model), workers: 1, threadsPerWorker: 1 }),
       );
     }, 600_000);
 
     /** A worker of its own queue serving `model` (one thread pool of one worker), and a producer. */
     async function queueFor(model: 'seg' | 'pose'): Promise<{ queue: string; worker: QueueWorker; predictor: QueuePredictor }> {
       const queue = `segment-strategies-${++queueNumber}`;
-      const worker = await createQueueWorker({ queue, redis: redis.url, model: spec(model), workers: 1, threadsPerWorker: 1, concurrency: 2 });
+      const worker = await createQueueWorker({ queue, redis: redis.url, model: spec(model), workers: 1, threadsPerWorker: 1, concurrency: 2, allowRoots: [fixturePath('coco32/images'), fixturePath('images')] });
       open.push(worker);
       const predictor = await createQueuePredictor({ queue, redis: redis.url });
       return { queue, worker, predictor };

@@ -72,6 +72,20 @@ describe('yolokit worker flags', () => {
     });
   }
 
+  it('--allow-root (repeatable, resolved against the working folder), --allow-url and --allow-oversubscribe reach the worker', () => {
+    const options = workerOptionsFromFlags(flags({ allowRoot: ['.', root], allowUrl: ['https://images.example.com/uploads/'], allowOversubscribe: true }), root);
+    expect(options).toMatchObject({ allowRoots: [root, root], allowUrls: ['https://images.example.com/uploads/'], allowOversubscribe: true });
+    expect(workerOptionsFromFlags(flags(), root)).not.toHaveProperty('allowRoots');
+  });
+
+  it('--allow-root must be an existing folder, --allow-url an absolute http(s) URL', () => {
+    expect(() => workerOptionsFromFlags(flags({ allowRoot: ['nope'] }), root)).toThrow('--allow-root "nope" does not exist: give an existing folder whose files jobs may name');
+    expect(() => workerOptionsFromFlags(flags({ allowRoot: ['model.onnx'] }), root)).toThrow('--allow-root "model.onnx" is not a folder');
+    for (const prefix of ['images.example.com/', 'file:///srv/images/', 'ftp://example.com/']) {
+      expect(() => workerOptionsFromFlags(flags({ allowUrl: [prefix] }), root)).toThrow(`--allow-url must be an absolute http: or https: URL prefix such as https://images.example.com/uploads/, got ${JSON.stringify(prefix)}`);
+    }
+  });
+
   it('--queue and --model are required', () => {
     expect(() => workerOptionsFromFlags(flags({ queue: undefined }), root)).toThrow('yolokit worker needs --queue <name>');
     expect(() => workerOptionsFromFlags(flags({ model: undefined }), root)).toThrow('yolokit worker needs --model <file>');
@@ -93,7 +107,7 @@ describe('yolokit worker through runCli', () => {
     expect((await run(['--help'])).stdout).toMatch(/worker .*serve a prediction queue/);
     const { code, stdout } = await run(['worker', '--help']);
     expect(code).toBe(0);
-    for (const flag of ['--queue', '--redis', '--model', '--backend', '--concurrency', '--strategy', '--workers', '--threads-per-worker', '--prefix', '--name', '--max-image-bytes', '--lock-duration', '--stalled-interval', '--shutdown-timeout', '--task-timeout']) {
+    for (const flag of ['--queue', '--redis', '--model', '--backend', '--concurrency', '--strategy', '--workers', '--threads-per-worker', '--prefix', '--name', '--max-image-bytes', '--allow-root', '--allow-url', '--allow-oversubscribe', '--lock-duration', '--stalled-interval', '--shutdown-timeout', '--task-timeout']) {
       expect(stdout).toContain(flag);
     }
   });
@@ -104,6 +118,12 @@ describe('yolokit worker through runCli', () => {
     expect(strategy.code).toBe(2);
     expect(strategy.stderr).toMatch(/error USAGE: option '--strategy <name>' argument 'locked' is invalid/);
     expect((await run(['worker', '--model', 'model.onnx'])).code).toBe(2);
+  });
+
+  it('--workers over 4 threads per core is refused with the flags named (exit 2), unless --allow-oversubscribe', async () => {
+    const { code, stderr } = await run(['worker', '--queue', 'q', '--model', 'model.onnx', '--workers', '10000']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^error INVALID_OPTION: --workers × --threads-per-worker = 10000 × 1 = 10000 runtime threads, more than 4 per core .* give --allow-oversubscribe to run that many anyway\n$/);
   });
 
   it('a missing model file fails with MODEL_NOT_FOUND (exit 1)', async () => {

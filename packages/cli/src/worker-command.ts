@@ -1,4 +1,6 @@
 import type { EventEmitter } from 'node:events';
+import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { InvalidOptionError } from '@yolokit/core';
 import { type Command, Option } from 'commander';
 import { BACKEND_NAMES, type BackendName, resolveModelPath } from './image-predictor.js';
@@ -18,6 +20,9 @@ export interface WorkerCommandFlags {
   readonly prefix?: string;
   readonly name?: string;
   readonly maxImageBytes?: string;
+  readonly allowRoot?: readonly string[];
+  readonly allowUrl?: readonly string[];
+  readonly allowOversubscribe?: boolean;
   readonly lockDuration?: string;
   readonly stalledInterval?: string;
   readonly shutdownTimeout?: string;
@@ -54,6 +59,9 @@ export function registerWorkerCommand(program: Command, io: CliIo): void {
     .option('--threads-per-worker <count>', "the runtime's intra-op threads in each instance (default: cores / workers)")
     .option('--prefix <prefix>', 'the BullMQ key prefix, the same as the producers\' (default: yolokit)')
     .option('--name <name>', 'this worker\'s name, stored on every job it processes (default: host:pid:random)')
+    .option('--allow-root <dir>', 'a folder whose files jobs may name by path or file: URL (repeatable; default: none, no path is read)', collect, [])
+    .option('--allow-url <prefix>', 'an http(s) URL prefix under which jobs\' image URLs are downloaded (repeatable; default: none, no URL is fetched)', collect, [])
+    .option('--allow-oversubscribe', 'allow --workers × --threads-per-worker above 4 per core (refused without it)')
     .option('--max-image-bytes <bytes>', 'largest image accepted by value or downloaded from a URL (default: 8388608)')
     .option('--lock-duration <ms>', 'how long a held job stays locked without renewal; a dead worker\'s jobs wait this long for another (default: 30000)')
     .option('--stalled-interval <ms>', 'how often to look for jobs of dead workers and put them back in line (default: 30000)')
@@ -66,6 +74,14 @@ export function registerWorkerCommand(program: Command, io: CliIo): void {
         'Examples:',
         '  yolokit worker --queue detect --redis redis://10.0.0.5:6379 --model yolov8n.onnx',
         '  yolokit worker --queue detect --redis redis://10.0.0.5:6379 --model yolov8n.onnx --strategy processes --workers 4 --concurrency 8',
+        '  yolokit worker --queue detect --model yolov8n.onnx --allow-root /shared/images --allow-url https://images.example.com/uploads/',
+        '',
+        'What a job may make the worker read: job data comes from whoever can write to the Redis, so by default the',
+        'worker reads no path and fetches no URL named in a job; images sent by value (bytes, raw pixels) always work.',
+        '--allow-root DIR allows files whose real path (symbolic links and .. resolved) lies under DIR; --allow-url',
+        'PREFIX allows URLs under PREFIX (same scheme, host and port), each redirect checked again, and a host that',
+        'resolves to a private, loopback or link-local address only when PREFIX names it by address or as localhost.',
+        'Anything else fails the job at once with SOURCE_NOT_ALLOWED ("not allowed", whether the file exists or not).',
         '',
         'Exit codes: 0 stopped by a signal after finishing or returning its jobs; 1 the model or Redis failed at start;',
         '2 the command line is wrong.',
@@ -82,6 +98,22 @@ export function workerOptionsFromFlags(flags: WorkerCommandFlags, cwd: string) {
     throw new InvalidOptionError('--strategy', `--strategy must be one of ${WORKER_STRATEGY_NAMES.join(', ')}, got ${JSON.stringify(flags.strategy)}`);
   }
   const optional = <T>(key: string, value: T | undefined): Record<string, T> => (value === undefined ? {} : { [key]: value });
+  const allowRoots = (flags.allowRoot ?? []).map((dir) => {
+    const path = resolve(cwd, dir);
+    let folder = false;
+    try {
+      folder = statSync(path).isDirectory();
+    } catch {
+      throw new InvalidOptionError('--allow-root', `--allow-root ${JSON.stringify(dir)} does not exist: give an existing folder whose files jobs may name`);
+    }
+    if (!folder) throw new InvalidOptionError('--allow-root', `--allow-root ${JSON.stringify(dir)} is not a folder: give the folder that holds the images`);
+    return path;
+  });
+  for (const prefix of flags.allowUrl ?? []) {
+    if (!/^https?:\/\/[^/?#]+/i.test(prefix) || !URL.canParse(prefix)) {
+      throw new InvalidOptionError('--allow-url', `--allow-url must be an absolute http: or https: URL prefix such as https://images.example.com/uploads/, got ${JSON.stringify(prefix)}`);
+    }
+  }
   return {
     queue: flags.queue,
     redis: flags.redis,
@@ -93,6 +125,9 @@ export function workerOptionsFromFlags(flags: WorkerCommandFlags, cwd: string) {
     ...optional('workers', positiveIntegerFlag(flags.workers, '--workers')),
     ...optional('threadsPerWorker', positiveIntegerFlag(flags.threadsPerWorker, '--threads-per-worker')),
     ...optional('maxImageBytes', positiveIntegerFlag(flags.maxImageBytes, '--max-image-bytes')),
+    ...optional('allowRoots', allowRoots.length > 0 ? allowRoots : undefined),
+    ...optional('allowUrls', flags.allowUrl?.length ? [...flags.allowUrl] : undefined),
+    ...optional('allowOversubscribe', flags.allowOversubscribe ? true : undefined),
     ...optional('lockDurationMs', positiveIntegerFlag(flags.lockDuration, '--lock-duration')),
     ...optional('stalledIntervalMs', positiveIntegerFlag(flags.stalledInterval, '--stalled-interval')),
     ...optional('shutdownTimeoutMs', positiveIntegerFlag(flags.shutdownTimeout, '--shutdown-timeout')),
@@ -111,6 +146,16 @@ export async function runWorkerCommand(flags: WorkerCommandFlags, io: CliIo, sig
     queue = await import('@yolokit/queue');
   } catch (error) {
     throw new InvalidOptionError('worker', `yolokit worker needs @yolokit/queue: npm install @yolokit/queue (${(error as Error).message})`);
+  }
+  const budget = options as { workers?: number; threadsPerWorker?: number; allowOversubscribe?: boolean };
+  if (!budget.allowOversubscribe) {
+    // The same bound createPredictor applies, with this command's flag names in the message.
+    const { checkThreadBudget } = await import('@yolokit/concurrency');
+    checkThreadBudget(budget.workers ?? 1, budget.threadsPerWorker ?? 1, undefined, {
+      workers: '--workers',
+      threadsPerWorker: '--threads-per-worker',
+      override: '--allow-oversubscribe',
+    });
   }
   const log = (line: string): void => void io.stderr.write(`${line}\n`);
   const lastError = { message: '', at: 0 };
@@ -172,6 +217,11 @@ export async function runWorkerCommand(flags: WorkerCommandFlags, io: CliIo, sig
   const stats = worker.stats();
   const failedAttempts = Object.values(stats.failures).reduce((n, count) => n + (count ?? 0), 0);
   io.stdout.write(`worker ${worker.name} stopped: ${stats.completed} completed, ${failedAttempts} failed attempts, ${stats.returned} returned to the queue\n`);
+}
+
+/** Commander's accumulator for a repeatable flag. */
+function collect(value: string, previous: readonly string[]): string[] {
+  return [...previous, value];
 }
 
 function positiveIntegerFlag(value: string | undefined, flag: string): number | undefined {

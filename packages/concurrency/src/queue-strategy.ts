@@ -104,6 +104,18 @@ export interface QueueStrategyOptions extends QueueProducerOptions {
    * (`{ host, port, password, db, tls, ... }`).
    */
   readonly redis: string | object;
+  /**
+   * With `model` only, for the queue worker this process runs: folders whose files jobs may name (see
+   * `@yolokit/queue`'s `createQueueWorker` `allowRoots`). A worker reads no path named in a job without it.
+   * @defaultValue [] (no path is read)
+   */
+  readonly allowRoots?: readonly string[];
+  /**
+   * With `model` only: URL prefixes under which the local queue worker downloads jobs' image URLs (see
+   * `createQueueWorker`'s `allowUrls`). A worker fetches no URL named in a job without it.
+   * @defaultValue [] (no URL is fetched)
+   */
+  readonly allowUrls?: readonly string[];
 }
 
 /**

@@ -124,7 +124,10 @@ export interface FetchLimits {
 }
 
 /** What {@link fetchWithLimits} got: the body of a 2xx answer, or the status of any other. */
-export type FetchedBytes = { readonly ok: true; readonly bytes: Uint8Array } | { readonly ok: false; readonly status: number; readonly statusText: string };
+export type FetchedBytes =
+  | { readonly ok: true; readonly bytes: Uint8Array }
+  /** `headers` are the answer's (a redirect's `Location`, when `init.redirect` is `'manual'`). */
+  | { readonly ok: false; readonly status: number; readonly statusText: string; readonly headers: Headers };
 
 /**
  * Downloads a URL with a byte limit enforced while streaming (never after buffering) and a deadline for the
@@ -157,7 +160,7 @@ export async function fetchWithLimits(url: string | URL, limits: FetchLimits): P
     if (!response.ok) {
       // The body of an error page is of no use; cancelling frees the connection.
       await response.body?.cancel().catch(() => undefined);
-      return { ok: false, status: response.status, statusText: response.statusText };
+      return { ok: false, status: response.status, statusText: response.statusText, headers: response.headers };
     }
     const declared = Number(response.headers.get('content-length') ?? Number.NaN);
     if (Number.isFinite(declared) && declared > maxBytes) {

@@ -20,7 +20,8 @@ export type YoloErrorCode =
   | 'TIMEOUT'
   | 'QUEUE_FULL'
   | 'CLOSED'
-  | 'WORKER_DIED';
+  | 'WORKER_DIED'
+  | 'SOURCE_NOT_ALLOWED';
 
 /** Base class of every error yolokit throws on purpose. */
 export class YoloError extends Error {

@@ -54,7 +54,7 @@ async function startRedis() {
 /** Starts one kind of worker on `queue`; resolves when it takes jobs. */
 async function startWorker(kind, queue, url, model) {
   if (kind === 'yolokit processes' || kind === 'yolokit threads') {
-    const worker = await createQueueWorker({ queue, redis: url, model: spec(model), strategy: kind.split(' ')[1], workers: 2, threadsPerWorker: 1, concurrency: 4 });
+    const worker = await createQueueWorker({ queue, redis: url, model: spec(model), strategy: kind.split(' ')[1], workers: 2, threadsPerWorker: 1, concurrency: 4, allowRoots: [values.images] });
     return { close: () => worker.close() };
   }
   process.env.YOLOKIT_BENCH_SPEC = JSON.stringify(spec(model));

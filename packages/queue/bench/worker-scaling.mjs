@@ -70,7 +70,7 @@ async function startRedis() {
 }
 
 async function startWorker(queue, url) {
-  const proc = spawn(process.execPath, [cli, 'worker', '--queue', queue, '--redis', url, '--model', values.model, '--workers', '1', '--threads-per-worker', '1', '--concurrency', values.concurrency], {
+  const proc = spawn(process.execPath, [cli, 'worker', '--queue', queue, '--redis', url, '--model', values.model, '--workers', '1', '--threads-per-worker', '1', '--concurrency', values.concurrency, '--allow-root', values.images], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

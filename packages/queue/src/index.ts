@@ -5,23 +5,24 @@
  *
  * @packageDocumentation
  */
+
+export type { ImageTransport, QueueProducerOptions } from '@yolokit/concurrency';
 export { ImageTooLargeError, JobLostError, JobStalledError, QueueConnectionError } from './errors.js';
 export { ImageFetchError } from './image-fetch-error.js';
 export { isJobError, type JobError, type JobErrorFields } from './job-failure.js';
-export type { ImageTransport, QueueProducerOptions } from '@yolokit/concurrency';
 export { DEFAULT_MAX_IMAGE_BYTES, DEFAULT_PREFIX } from './options.js';
 export {
   type BackoffOptions,
   createQueuePredictor,
   type DeadLetter,
   type KeepJobsPolicy,
+  openQueueStrategy,
   type QueuePredictCallOptions,
   type QueuePredictManyOptions,
   type QueuePredictor,
   type QueuePredictorOptions,
   type QueuePredictorStats,
   type QueuePredictProgress,
-  openQueueStrategy,
   resolveQueuePredictorOptions,
 } from './queue-predictor.js';
 export {
@@ -35,4 +36,5 @@ export {
   resolveQueueWorkerOptions,
 } from './queue-worker.js';
 export type { RedisTarget } from './redis-connection.js';
+export { SourceNotAllowedError } from './source-not-allowed-error.js';
 export type { QueueWorkerInfo } from './worker-registry.js';

@@ -3,6 +3,7 @@ import { UnrecoverableError } from 'bullmq';
 import { describe, expect, it } from 'vitest';
 import { ImageTooLargeError, JobStalledError } from './errors.js';
 import { ImageFetchError } from './image-fetch-error.js';
+import { SourceNotAllowedError } from './source-not-allowed-error.js';
 import { fromFailedJob, isJobError, isTransient, toJobError } from './job-failure.js';
 
 /** What BullMQ stores of a thrown error: its message as failedReason, its stack in the stacktrace list. */
@@ -18,7 +19,10 @@ describe('job failures across Redis', () => {
     expect(isTransient(new ImageFetchError('http://x/a.jpg', 503, 'x'))).toBe(true);
   });
 
-  it('permanent: unreadable or oversized images, invalid options, a 404', () => {
+  it('permanent: unreadable or oversized images, invalid options, a 404, a download that timed out, a refused source', () => {
+    expect(isTransient(new ImageFetchError('http://x/a.jpg', undefined, 'x', { retryable: false }))).toBe(false);
+    expect(isTransient(new SourceNotAllowedError('path'))).toBe(false);
+    expect(toJobError(new SourceNotAllowedError('url'))).toBeInstanceOf(UnrecoverableError);
     expect(isTransient(new ImageDecodeError('a.jpg', 'x'))).toBe(false);
     expect(isTransient(new InvalidOptionError('options.conf', 'x'))).toBe(false);
     expect(isTransient(new ImageTooLargeError(10, 5, 'x'))).toBe(false);

@@ -19,6 +19,8 @@ const PERMANENT: ReadonlySet<YoloErrorCode> = new Set<YoloErrorCode>([
   'MODEL_INVALID',
   'MODEL_OUTPUT_UNSUPPORTED',
   'BACKEND_UNAVAILABLE',
+  // The worker's allowed roots and URL prefixes do not change between attempts.
+  'SOURCE_NOT_ALLOWED',
 ]);
 
 /** Whether another attempt may succeed: a dead inner worker, a timeout, a runtime hiccup, a flaky download. */

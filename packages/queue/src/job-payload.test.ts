@@ -4,12 +4,15 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Detection, Keypoints, Mask, Result } from '@yolokit/core';
 import { describe, expect, it } from 'vitest';
-import { decodedLength, fromJobImage, parsePayload, resultOfJobReturn, sourceOf, toJobImage } from './job-payload.js';
+import { decodedLength, describeJobImage, fromJobImage, parsePayload, resultOfJobReturn, sourceOf, toJobImage, withoutImageBytes } from './job-payload.js';
+import { SourcePolicy } from './source-policy.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'yolokit-payload-'));
 const file = join(dir, 'a.png');
 writeFileSync(file, new Uint8Array([1, 2, 3, 4, 5]));
 const limits = { maxImageBytes: 100, fetchTimeoutMs: 1_000 };
+/** A worker started with no roots and no URL prefixes: by-value images only. */
+const closed = new SourcePolicy([], []);
 
 describe('job images', () => {
   it('paths and file: URLs travel by reference; relative paths become absolute here', async () => {
@@ -22,7 +25,7 @@ describe('job images', () => {
   it("by value: the file's bytes, base64; and back to the same bytes on the worker", async () => {
     const image = await toJobImage(file, 'value', 100);
     expect(image).toEqual({ kind: 'bytes', base64: 'AQIDBAU=' });
-    expect([...((await fromJobImage(image, limits)) as Uint8Array)]).toEqual([1, 2, 3, 4, 5]);
+    expect([...((await fromJobImage(image, closed, limits)) as Uint8Array)]).toEqual([1, 2, 3, 4, 5]);
   });
 
   it('bytes that are a view into a larger buffer send only the view', async () => {
@@ -34,7 +37,23 @@ describe('job images', () => {
     const raw = { data: new Uint8Array(12), width: 2, height: 2, channels: 3 as const };
     const image = await toJobImage(raw, 'reference', 100);
     expect(image).toMatchObject({ kind: 'raw', width: 2, height: 2, channels: 3 });
-    expect(await fromJobImage(image, limits)).toEqual({ data: new Uint8Array(12), width: 2, height: 2, channels: 3 });
+    expect(await fromJobImage(image, closed, limits)).toEqual({ data: new Uint8Array(12), width: 2, height: 2, channels: 3 });
+  });
+
+  it("by value, a file over the limit or a FIFO is refused before it is read (core's readRegularFile)", async () => {
+    const big = join(dir, 'big.png');
+    writeFileSync(big, new Uint8Array(101));
+    await expect(toJobImage(big, 'value', 100)).rejects.toMatchObject({ name: 'ImageTooLargeError', byteLength: 101, maxImageBytes: 100 });
+    await expect(toJobImage('/dev/zero', 'value', 100)).rejects.toMatchObject({ code: 'IMAGE_UNREADABLE', message: expect.stringContaining('not a regular file') });
+  });
+
+  it("a dead letter's image bytes are replaced by their size; paths and URLs stay", () => {
+    const payload = { v: 1 as const, image: { kind: 'bytes' as const, base64: 'AQIDBAU=' }, options: { conf: 0.5 } };
+    const dropped = withoutImageBytes(payload);
+    expect(dropped).toEqual({ v: 1, image: { kind: 'bytes', base64: '', droppedBytes: 5 }, options: { conf: 0.5 } });
+    expect(describeJobImage(dropped.image)).toBe('<bytes 5 bytes, dropped from Redis>');
+    const byPath = { v: 1 as const, image: { kind: 'path' as const, path: '/a.jpg' } };
+    expect(withoutImageBytes(byPath)).toBe(byPath);
   });
 
   it('the limit counts bytes: exactly maxImageBytes passes, one more is ImageTooLargeError', async () => {

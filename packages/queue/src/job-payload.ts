@@ -3,13 +3,23 @@
  * and return values as JSON), versioned so that producers and workers of different releases can tell.
  * @internal
  */
-import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ImageTransport, WireOptions } from '@yolokit/concurrency';
-import { describeImage, ImageDecodeError, type ImageInput, InvalidOptionError, isRawImage, Result, type ResultJSON, type ResultWire } from '@yolokit/core';
+import {
+  describeImage,
+  ImageDecodeError,
+  type ImageInput,
+  InvalidOptionError,
+  isRawImage,
+  ReadLimitError,
+  Result,
+  type ResultJSON,
+  type ResultWire,
+  readRegularFile,
+} from '@yolokit/core';
 import { ImageTooLargeError } from './errors.js';
-import { ImageFetchError } from './image-fetch-error.js';
+import type { FetchImageLimits, SourcePolicy } from './source-policy.js';
 
 /** The BullMQ job name of a prediction. */
 export const JOB_NAME = 'predict';
@@ -21,10 +31,20 @@ export type JobImage =
   | { readonly kind: 'path'; readonly path: string }
   /** By reference: a `file:`, `http:` or `https:` URL. */
   | { readonly kind: 'url'; readonly href: string }
-  /** By value: encoded image bytes (JPEG, PNG, ...), base64. */
-  | { readonly kind: 'bytes'; readonly base64: string }
-  /** By value: raw RGB/RGBA pixels, base64. */
-  | { readonly kind: 'raw'; readonly base64: string; readonly width: number; readonly height: number; readonly channels: 3 | 4 };
+  /**
+   * By value: encoded image bytes (JPEG, PNG, ...), base64. Once the job failed for good the worker replaces
+   * `base64` with `''` and records the size in `droppedBytes`, so dead letters do not keep images in Redis.
+   */
+  | { readonly kind: 'bytes'; readonly base64: string; readonly droppedBytes?: number }
+  /** By value: raw RGB/RGBA pixels, base64 (dropped as for `bytes`). */
+  | {
+      readonly kind: 'raw';
+      readonly base64: string;
+      readonly width: number;
+      readonly height: number;
+      readonly channels: 3 | 4;
+      readonly droppedBytes?: number;
+    };
 
 /** Prediction options as they travel in a job: everything but the AbortSignal. */
 export type { WireOptions };
@@ -72,15 +92,15 @@ export async function toJobImage(image: ImageInput, transport: ImageTransport, m
       return { kind: 'path', path: isAbsolute(image as string) ? (image as string) : resolve(image as string) };
     }
     const path = href !== undefined ? fileURLToPath(href) : (image as string);
-    let size: number;
+    let bytes: Uint8Array;
     try {
-      size = (await stat(path)).size;
+      // Regular files only, never more than the limit: a FIFO or /dev/zero given by mistake fails here.
+      bytes = await readRegularFile(path, { maxBytes: maxImageBytes });
     } catch (error) {
+      if (error instanceof ReadLimitError && error.reason === 'too-large') throw new ImageTooLargeError(error.size ?? maxImageBytes + 1, maxImageBytes, `image ${path}`);
       throw new ImageDecodeError(path, `cannot read image ${path} to send it by value: ${(error as Error).message}`, { cause: error });
     }
-    if (size > maxImageBytes) throw new ImageTooLargeError(size, maxImageBytes, `image ${path}`);
-    const bytes = await readFile(path);
-    return { kind: 'bytes', base64: bytes.toString('base64') };
+    return { kind: 'bytes', base64: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64') };
   }
   if (image instanceof Uint8Array || image instanceof ArrayBuffer) {
     const view = image instanceof ArrayBuffer ? new Uint8Array(image) : image;
@@ -143,14 +163,18 @@ export function parsePayload(data: unknown, maxImageBytes: number): JobPayload {
   return data as JobPayload;
 }
 
-/** The worker's half: the job's image as an `ImageInput` (downloading http(s) URLs, up to `maxImageBytes`). */
-export async function fromJobImage(image: JobImage, limits: { maxImageBytes: number; fetchTimeoutMs: number; signal?: AbortSignal }): Promise<ImageInput> {
+/**
+ * The worker's half: the job's image as an `ImageInput`. Paths and `file:` URLs only under the worker's allowed
+ * roots (passed on as their real path), http(s) URLs only under its allowed prefixes (downloaded here, up to
+ * `maxImageBytes`); anything else is `SourceNotAllowedError`. Bytes and raw pixels are always accepted.
+ */
+export async function fromJobImage(image: JobImage, policy: SourcePolicy, limits: FetchImageLimits): Promise<ImageInput> {
   switch (image.kind) {
     case 'path':
-      return image.path;
+      return policy.checkPath(image.path);
     case 'url':
-      if (image.href.startsWith('file:')) return new URL(image.href);
-      return fetchImage(image.href, limits);
+      if (image.href.startsWith('file:')) return policy.checkPath(image.href);
+      return policy.fetchImage(image.href, limits);
     case 'bytes': {
       const bytes = Buffer.from(image.base64, 'base64');
       if (bytes.byteLength > limits.maxImageBytes) throw new ImageTooLargeError(bytes.byteLength, limits.maxImageBytes, "the job's image");
@@ -163,39 +187,19 @@ export async function fromJobImage(image: JobImage, limits: { maxImageBytes: num
   }
 }
 
-async function fetchImage(href: string, limits: { maxImageBytes: number; fetchTimeoutMs: number; signal?: AbortSignal }): Promise<Uint8Array> {
-  const timeout = AbortSignal.timeout(limits.fetchTimeoutMs);
-  const signal = limits.signal ? AbortSignal.any([limits.signal, timeout]) : timeout;
-  let response: Response;
-  try {
-    response = await fetch(href, { signal, redirect: 'follow' });
-  } catch (error) {
-    if (limits.signal?.aborted) throw limits.signal.reason;
-    const why = timeout.aborted ? `no answer within ${limits.fetchTimeoutMs} ms` : (error as Error).message;
-    throw new ImageFetchError(href, undefined, `cannot fetch image ${href}: ${why}`, { cause: error });
-  }
-  if (!response.ok) {
-    await response.body?.cancel();
-    throw new ImageFetchError(href, response.status, `cannot fetch image ${href}: HTTP ${response.status} ${response.statusText}`);
-  }
-  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
-  if (declared > limits.maxImageBytes) {
-    await response.body?.cancel();
-    throw new ImageTooLargeError(declared, limits.maxImageBytes, `image ${href}`);
-  }
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  if (response.body) {
-    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-      total += chunk.byteLength;
-      if (total > limits.maxImageBytes) {
-        await response.body.cancel().catch(() => {});
-        throw new ImageTooLargeError(total, limits.maxImageBytes, `image ${href} (stopped downloading)`);
-      }
-      chunks.push(chunk);
-    }
-  }
-  return new Uint8Array(Buffer.concat(chunks, total));
+/** `payload` with its by-value image's bytes left out (their size kept in `droppedBytes`). */
+export function withoutImageBytes(payload: JobPayload): JobPayload {
+  const { image } = payload;
+  if (image.kind !== 'bytes' && image.kind !== 'raw') return payload;
+  return { ...payload, image: { ...image, base64: '', droppedBytes: decodedLength(image.base64) } };
+}
+
+/** How a dead letter describes its image: the path or URL, or the size of what was sent by value. */
+export function describeJobImage(image: JobImage | undefined): string {
+  if (!image) return '?';
+  if (image.kind === 'path') return image.path;
+  if (image.kind === 'url') return image.href;
+  return image.droppedBytes === undefined ? `<${image.kind} ${decodedLength(image.base64)} bytes>` : `<${image.kind} ${image.droppedBytes} bytes, dropped from Redis>`;
 }
 
 /** How many bytes `base64` decodes to, without decoding it. */

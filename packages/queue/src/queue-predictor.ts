@@ -14,7 +14,7 @@ import {
 } from '@yolokit/concurrency';
 import { describeValue, type ImageInput, InvalidOptionError, type ModelInfo, type PredictOptions, type Result } from '@yolokit/core';
 import { fromFailedJob, type JobError } from './job-failure.js';
-import { decodedLength, type ImageTransport, type JobPayload, type JobReturn, PAYLOAD_VERSION, resultOfJobReturn } from './job-payload.js';
+import { describeJobImage, type ImageTransport, type JobPayload, type JobReturn, PAYLOAD_VERSION, resultOfJobReturn } from './job-payload.js';
 import {
   booleanOption,
   DEFAULT_MAX_IMAGE_BYTES,
@@ -29,6 +29,7 @@ import {
 import { type QueueCall, QueueExecutor, validateJobId } from './queue-executor.js';
 import { createQueueWorker, type QueueWorker } from './queue-worker.js';
 import { type RedisTarget, validateRedisTarget } from './redis-connection.js';
+import { resolveAllowRoots, resolveAllowUrls } from './source-policy.js';
 import { listWorkers, type QueueWorkerInfo } from './worker-registry.js';
 
 export type { BackoffOptions, KeepJobsPolicy };
@@ -126,7 +127,7 @@ export interface DeadLetter {
   readonly attemptsMade: number;
   /** When it failed, ms since the epoch (its worker's clock). */
   readonly failedAt: number | undefined;
-  /** The image it was for (a path or URL; by-value images are described by size). */
+  /** The image it was for (a path or URL; by-value images, whose bytes the worker dropped from Redis, are described by size). */
   readonly image: string;
 }
 
@@ -181,7 +182,7 @@ const PRODUCER_OPTIONS = [
 
 const KNOWN_OPTIONS = new Set(['queue', 'redis', 'maxQueue', 'taskTimeoutMs', ...PRODUCER_OPTIONS]);
 /** `PredictorOptions.queue` of `createPredictor({ strategy: 'queue' })`. */
-const STRATEGY_OPTIONS = new Set(['name', 'redis', ...PRODUCER_OPTIONS]);
+const STRATEGY_OPTIONS = new Set(['name', 'redis', ...PRODUCER_OPTIONS, 'allowRoots', 'allowUrls']);
 
 /** {@link QueuePredictorOptions} checked, with every default applied. */
 export function resolveQueuePredictorOptions(options: unknown) {
@@ -294,8 +295,18 @@ export async function createQueuePredictor(options: QueuePredictorOptions): Prom
  */
 export async function openQueueStrategy(request: QueueStrategyRequest): Promise<QueuePredictor> {
   const resolved = resolveStrategyOptions(request);
-  if (!request.model) return openProducer(resolved, undefined);
+  const sources = request.queue as { allowRoots?: unknown; allowUrls?: unknown };
+  if (!request.model) {
+    for (const key of ['allowRoots', 'allowUrls'] as const) {
+      if (sources[key] !== undefined) {
+        throw new InvalidOptionError(`options.queue.${key}`, `options.queue.${key} is for the queue worker this process runs with options.model; give options.model, or pass ${key} to the workers you start`);
+      }
+    }
+    return openProducer(resolved, undefined);
+  }
   const worker = await createQueueWorker({
+    allowRoots: resolveAllowRoots(sources.allowRoots, 'options.queue.allowRoots'),
+    allowUrls: resolveAllowUrls(sources.allowUrls, 'options.queue.allowUrls'),
     queue: resolved.queue,
     redis: resolved.redis,
     prefix: resolved.prefix,
@@ -386,7 +397,7 @@ class RedisQueuePredictor implements QueuePredictor {
         error: fromFailedJob(job),
         attemptsMade: job.attemptsMade,
         failedAt: job.finishedOn,
-        image: !image ? '?' : image.kind === 'path' ? image.path : image.kind === 'url' ? image.href : `<${image.kind} ${decodedLength(image.base64)} bytes>`,
+        image: describeJobImage(image),
       };
     });
   }

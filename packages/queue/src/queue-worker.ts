@@ -6,7 +6,7 @@ import { type Job, WaitingError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { QueueConnectionError } from './errors.js';
 import { isTransient, toJobError } from './job-failure.js';
-import { fromJobImage, type JobReturn, PAYLOAD_VERSION, parsePayload } from './job-payload.js';
+import { fromJobImage, type JobPayload, type JobReturn, PAYLOAD_VERSION, parsePayload, withoutImageBytes } from './job-payload.js';
 import {
   booleanOption,
   DEFAULT_MAX_IMAGE_BYTES,
@@ -19,6 +19,7 @@ import {
   rejectUnknown,
 } from './options.js';
 import { closeRedis, openRedis, type RedisTarget, redactRedis, validateRedisTarget, waitUntilReady } from './redis-connection.js';
+import { resolveAllowRoots, resolveAllowUrls, SourcePolicy } from './source-policy.js';
 import { withTimeout } from './with-timeout.js';
 import { announceWorker, HEARTBEAT_MS, type QueueWorkerInfo, withdrawWorker } from './worker-registry.js';
 
@@ -85,6 +86,29 @@ export interface QueueWorkerOptions {
    * @defaultValue 1
    */
   readonly maxStalledCount?: number;
+  /**
+   * Folders whose files jobs may name, by path or `file:` URL. Each must exist; it and every requested file are
+   * resolved to their real path (symbolic links and `..` followed), and a file is read only when its real path
+   * lies inside a root. Job data comes from whoever can write to the Redis: without roots this worker reads no
+   * path named in a job (`SourceNotAllowedError`, code `SOURCE_NOT_ALLOWED`, not retried), whether it exists or
+   * not. Images sent by value (bytes, raw pixels) are always accepted.
+   * @defaultValue [] (no path is read)
+   */
+  readonly allowRoots?: readonly string[];
+  /**
+   * URL prefixes (absolute `http:`/`https:`) under which jobs' image URLs are downloaded: same scheme, host and
+   * port, and a path at or below the prefix's. Redirects are followed one at a time and each target is checked
+   * the same way. A host that resolves to a loopback, private or link-local address (IPv4 or IPv6, IPv4-mapped
+   * included) is refused unless the prefix names it by address or as `localhost`. Without prefixes this worker
+   * fetches no URL named in a job (`SourceNotAllowedError`).
+   * @defaultValue [] (no URL is fetched)
+   */
+  readonly allowUrls?: readonly string[];
+  /**
+   * Run more than 4 runtime threads per core (`workers` × `threadsPerWorker`), which is refused without it.
+   * @defaultValue false
+   */
+  readonly allowOversubscribe?: boolean;
   /**
    * Largest image this worker accepts by value or downloads from a URL, in bytes.
    * @defaultValue 8388608 (8 MiB)
@@ -185,6 +209,9 @@ const KNOWN_OPTIONS = new Set([
   'lockDurationMs',
   'stalledIntervalMs',
   'maxStalledCount',
+  'allowRoots',
+  'allowUrls',
+  'allowOversubscribe',
   'maxImageBytes',
   'fetchTimeoutMs',
   'taskTimeoutMs',
@@ -226,6 +253,9 @@ export function resolveQueueWorkerOptions(options: unknown) {
     lockDurationMs,
     stalledIntervalMs,
     maxStalledCount: positiveInteger(o.maxStalledCount, 'options.maxStalledCount', 1),
+    allowRoots: resolveAllowRoots(o.allowRoots),
+    allowUrls: resolveAllowUrls(o.allowUrls),
+    allowOversubscribe: booleanOption(o.allowOversubscribe, 'options.allowOversubscribe', false),
     maxImageBytes: positiveInteger(o.maxImageBytes, 'options.maxImageBytes', DEFAULT_MAX_IMAGE_BYTES),
     fetchTimeoutMs: milliseconds(o.fetchTimeoutMs, 'options.fetchTimeoutMs', 30_000),
     taskTimeoutMs: milliseconds(o.taskTimeoutMs, 'options.taskTimeoutMs', Number.POSITIVE_INFINITY, true),
@@ -263,6 +293,7 @@ export async function createQueueWorker(options: QueueWorkerOptions): Promise<Qu
     model: resolved.model,
     ...(resolved.workers === undefined ? {} : { workers: resolved.workers }),
     ...(resolved.threadsPerWorker === undefined ? {} : { threadsPerWorker: resolved.threadsPerWorker }),
+    ...(resolved.allowOversubscribe ? { allowOversubscribe: true } : {}),
     taskTimeoutMs: resolved.taskTimeoutMs,
     maxQueue: Number.POSITIVE_INFINITY,
     // A dead instance fails the attempt (WORKER_DIED, transient): the queue's retry and backoff apply.
@@ -293,6 +324,7 @@ class RunningQueueWorker implements QueueWorker {
   readonly concurrency: number;
   readonly #options: ResolvedWorkerOptions;
   readonly #pool: Predictor;
+  readonly #sources: SourcePolicy;
   readonly #client: Redis;
   readonly #worker: Worker;
   /** Jobs held now, by id: aborting one gives the job back to the queue. */
@@ -312,6 +344,7 @@ class RunningQueueWorker implements QueueWorker {
   constructor(options: ResolvedWorkerOptions, pool: Predictor, client: Redis) {
     this.#options = options;
     this.#pool = pool;
+    this.#sources = new SourcePolicy(options.allowRoots, options.allowUrls);
     this.#client = client;
     this.name = options.name;
     this.queue = options.queue;
@@ -385,7 +418,7 @@ class RunningQueueWorker implements QueueWorker {
     const stop = signal ? AbortSignal.any([signal, giveBack.signal]) : giveBack.signal;
     try {
       const payload = parsePayload(job.data, this.#options.maxImageBytes);
-      const image = await fromJobImage(payload.image, { maxImageBytes: this.#options.maxImageBytes, fetchTimeoutMs: this.#options.fetchTimeoutMs, signal: stop });
+      const image = await fromJobImage(payload.image, this.#sources, { maxImageBytes: this.#options.maxImageBytes, fetchTimeoutMs: this.#options.fetchTimeoutMs, signal: stop });
       const result = await this.#pool.predict(image, payload.options, { signal: stop });
       const runMs = performance.now() - started;
       this.#run.record(runMs);
@@ -408,10 +441,24 @@ class RunningQueueWorker implements QueueWorker {
       if (willRetry) this.#retried += 1;
       else this.#deadLettered += 1;
       this.#emit({ type: 'job-failed', jobId: id, code: serialized.code, message: serialized.message, willRetry });
+      // A dead letter keeps its error for keepFailed (7 days by default), not the megabytes of its image.
+      if (!willRetry) await this.#dropImageData(job);
       throw toJobError(error);
     } finally {
       this.#held.delete(id);
       if (this.#held.size === 0) for (const resolve of this.#drainWaiters.splice(0)) resolve();
+    }
+  }
+
+  /** Replaces the job's image sent by value with its size, in Redis (its path or URL, short, stays). */
+  async #dropImageData(job: Job): Promise<void> {
+    const image = (job.data as { image?: { kind?: unknown; base64?: unknown } } | undefined)?.image;
+    if (typeof image?.base64 !== 'string' || image.base64 === '') return;
+    try {
+      await job.updateData(withoutImageBytes(job.data as JobPayload));
+    } catch (error) {
+      // Redis away: the job keeps its data, which is no worse than before; the failure itself matters more.
+      this.#emit({ type: 'error', error: error as Error });
     }
   }
 

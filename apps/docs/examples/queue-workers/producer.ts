@@ -10,7 +10,8 @@ const predictor = await createQueuePredictor({
   taskTimeoutMs: 60_000,
 });
 try {
-  // Paths travel by reference: the workers read /shared/... from storage they mount at the same place.
+  // Paths travel by reference: the workers read /shared/... from storage they mount at the same place
+  // (and were started with --allow-root /shared/images).
   const result = await predictor.predict('/shared/images/bus.jpg', { conf: 0.4 });
   console.log(result.detections.map((d) => d.className));
 

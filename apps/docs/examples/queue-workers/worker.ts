@@ -8,6 +8,10 @@ const worker = await createQueueWorker({
   strategy: 'threads', // or 'processes' (tfjs-node needs processes)
   workers: 4, // model instances on this machine
   concurrency: 8, // jobs held at once: one running per instance, one waiting behind it
+  // Jobs come from whoever can write to the Redis: read paths only under this folder (nothing by default),
+  // fetch URLs only under this prefix (none by default).
+  allowRoots: ['/shared/images'],
+  allowUrls: ['https://images.example.com/uploads/'],
   shutdownTimeoutMs: 30_000,
   onEvent: (event) => {
     if (event.type === 'job-failed') console.warn(`job ${event.jobId}: ${event.code} (${event.willRetry ? 'will retry' : 'dead-lettered'})`);

@@ -55,6 +55,8 @@ export interface QueueSetupOptions {
   readonly queue: string;
   /** `yolokit worker` processes to start. */
   readonly workers: number;
+  /** Folders the workers may read images from (`--allow-root`): the bench's images are sent by path. */
+  readonly allowRoots: readonly string[];
   /** Intra-op threads of the one model instance in each. */
   readonly threadsPerWorker: number;
   /** The model, an absolute path (the workers may run elsewhere than `cwd`). */
@@ -89,6 +91,7 @@ export async function openQueueSetup(options: QueueSetupOptions): Promise<QueueS
     '1',
     '--threads-per-worker',
     String(options.threadsPerWorker),
+    ...options.allowRoots.flatMap((root) => ['--allow-root', root]),
   ];
   // The producer first: it reaches Redis or fails with QueueConnectionError (BACKEND_UNAVAILABLE) within its
   // connect timeout, before any worker is started.

@@ -326,6 +326,7 @@ async function measureSetup(config: {
       queue: `yolokit-bench-${config.queue.name}`,
       workers: setup.workers,
       threadsPerWorker: setup.threadsPerWorker,
+      allowRoots: [...new Set(images.map((image) => dirname(image)))],
       model: config.queue.model,
       backend: config.queue.backend,
       bin: config.queue.bin,
