@@ -319,6 +319,13 @@ describe('model spec validation: one test per message', () => {
     specRejects(
       { ...spec, createOptions: { imageDecoder: 'sharp' } },
       'options.model.createOptions.imageDecoder',
-      'options.model.createOptions.imageDecoder is not supported in a model spec; known fields: normalizedBoxes, names',
+      'options.model.createOptions.imageDecoder is not supported in a model spec; known fields: normalizedBoxes, names, maxImageBytes, maxModelBytes, modelTimeoutMs',
+    ));
+
+  it('createOptions byte limits and timeout are positive integers', () =>
+    specRejects(
+      { ...spec, createOptions: { maxImageBytes: 0 } },
+      'options.model.createOptions.maxImageBytes',
+      'options.model.createOptions.maxImageBytes must be a positive integer, got 0',
     ));
 });

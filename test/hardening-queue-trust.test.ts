@@ -210,6 +210,14 @@ describeWithRedis('hardening: what a queue worker may read for a job', () => {
     expect(job.data).toEqual({ v: 1, image: { kind: 'bytes', base64: '', droppedBytes: 30_000 } });
   }, 120_000);
 
+  it("the model spec's createOptions.maxImageBytes reaches every instance: a file over it is refused by the reader", async () => {
+    const { predictor } = await setUp({ allowRoots: [root], model: { ...defaultModelSpec(), createOptions: { maxImageBytes: 1_000 } } });
+    const error = await failure(predictor, join(root, 'scene.png'));
+    expect(error).toMatchObject({ code: 'IMAGE_UNREADABLE', attemptsMade: 1 });
+    expect(error.message).toContain(`it is ${scenes.png[0].byteLength} bytes`);
+    expect(error.message).toContain('more than the limit of 1000 bytes');
+  }, 120_000);
+
   it('yolokit worker --allow-root DIR --allow-url PREFIX: what is under them is read, the rest refused', async () => {
     const queue = `trust-cli-${++queueNumber}`;
     const workers: WorkerProcess[] = [];

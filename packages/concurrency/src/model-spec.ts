@@ -25,6 +25,12 @@ export interface ModelCreateOptions {
   readonly normalizedBoxes?: boolean | 'auto';
   /** Class names to use instead of the model's own metadata. */
   readonly names?: Readonly<Record<number, string>>;
+  /** See `CreateModelOptions.maxImageBytes`: the byte limit of each image this instance reads. @defaultValue 268435456 (256 MiB) */
+  readonly maxImageBytes?: number;
+  /** See `CreateModelOptions.maxModelBytes`: the byte limit of the model file or download. */
+  readonly maxModelBytes?: number;
+  /** See `CreateModelOptions.modelTimeoutMs`: the deadline of a model download. */
+  readonly modelTimeoutMs?: number;
 }
 
 /**
@@ -52,6 +58,8 @@ export interface ModelSpec {
 }
 
 const SPEC_KEYS = new Set(['backend', 'model', 'defaults', 'createOptions']);
+/** The fields of {@link ModelCreateOptions}: createModel's options that are data. */
+const CREATE_OPTION_KEYS: ReadonlySet<string> = new Set(['normalizedBoxes', 'names', 'maxImageBytes', 'maxModelBytes', 'modelTimeoutMs']);
 
 /** Whether `value` looks like a {@link ModelSpec} (rather than a live model). */
 export function isModelSpec(value: unknown): value is ModelSpec {
@@ -79,11 +87,18 @@ export function validateModelSpec(spec: unknown, prefix = 'spec'): asserts spec 
   }
   if (createOptions !== undefined) {
     if (typeof createOptions !== 'object' || createOptions === null) {
-      throw new InvalidOptionError(`${prefix}.createOptions`, `${prefix}.createOptions must be an object { normalizedBoxes?, names? }, got ${describeValue(createOptions)}`);
+      throw new InvalidOptionError(`${prefix}.createOptions`, `${prefix}.createOptions must be an object { ${[...CREATE_OPTION_KEYS].map((k) => `${k}?`).join(', ')} }, got ${describeValue(createOptions)}`);
     }
     for (const key of Object.keys(createOptions)) {
-      if (key !== 'normalizedBoxes' && key !== 'names') {
-        throw new InvalidOptionError(`${prefix}.createOptions.${key}`, `${prefix}.createOptions.${key} is not supported in a model spec; known fields: normalizedBoxes, names`);
+      if (!CREATE_OPTION_KEYS.has(key)) {
+        throw new InvalidOptionError(`${prefix}.createOptions.${key}`, `${prefix}.createOptions.${key} is not supported in a model spec; known fields: ${[...CREATE_OPTION_KEYS].join(', ')}`);
+      }
+    }
+    // The values are createModel's to check, where the instance is built; a wrong one rejects with its InvalidOptionError.
+    for (const key of ['maxImageBytes', 'maxModelBytes', 'modelTimeoutMs'] as const) {
+      const value = (createOptions as Record<string, unknown>)[key];
+      if (value !== undefined && (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1)) {
+        throw new InvalidOptionError(`${prefix}.createOptions.${key}`, `${prefix}.createOptions.${key} must be a positive integer, got ${describeValue(value)}`);
       }
     }
   }
@@ -172,6 +187,9 @@ export async function loadModelFromSpec(spec: ModelSpec, options: { signal?: Abo
     defaults: spec.defaults,
     normalizedBoxes: spec.createOptions?.normalizedBoxes,
     names: spec.createOptions?.names,
+    maxImageBytes: spec.createOptions?.maxImageBytes,
+    maxModelBytes: spec.createOptions?.maxModelBytes,
+    modelTimeoutMs: spec.createOptions?.modelTimeoutMs,
     signal: options.signal,
   });
 }
