@@ -13,6 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { describeWithRedis, type RedisServer, startRedisServer } from './queue-support.js';
 import { describeWithFixtures, fixturePath } from './support/fixtures.js';
 import { differences, emptyGapSummary, type GapSummary, pairedByIndex, summariseGaps } from './support/result-differences.js';
+import { onnxSpec } from '@yolokit/backend-onnx/spec';
 
 const SEG = 'models/yolov8n-seg_int8.onnx';
 const POSE = 'models/yolo11n-pose_fp32.onnx';
@@ -40,7 +41,7 @@ const CASES: readonly Case[] = [
 ];
 
 const spec = (model: 'seg' | 'pose', intraOpNumThreads?: number): ModelSpec => ({
-  backend: { module: '@yolokit/backend-onnx', export: 'onnx', ...(intraOpNumThreads ? { options: { intraOpNumThreads } } : {}) },
+  backend: onnxSpec(intraOpNumThreads ? { intraOpNumThreads } : undefined),
   model: fixturePath(model === 'seg' ? SEG : POSE),
 });
 

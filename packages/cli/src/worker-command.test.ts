@@ -35,7 +35,7 @@ describe('yolokit worker flags', () => {
     ).toEqual({
       queue: 'detect',
       redis: 'redis://127.0.0.1:6379',
-      model: { backend: { module: '@yolokit/backend-onnx', export: 'onnx' }, model: join(root, 'model.onnx') },
+      model: { backend: { module: '@yolokit/backend-onnx', export: 'onnx', threadsOption: 'intraOpNumThreads' }, model: join(root, 'model.onnx') },
       strategy: 'threads',
       prefix: 'p',
       name: 'gpu-1',
@@ -52,7 +52,7 @@ describe('yolokit worker flags', () => {
 
   it('--backend tfjs with --strategy processes (tfjs-node is not safe in worker threads)', () => {
     const options = workerOptionsFromFlags(flags({ backend: 'tfjs', strategy: 'processes' }), root);
-    expect(options.model.backend).toEqual({ module: '@yolokit/backend-tfjs', export: 'tfjs' });
+    expect(options.model.backend).toEqual({ module: '@yolokit/backend-tfjs', export: 'tfjs', threadsOption: null });
     expect(options.strategy).toBe('processes');
   });
 

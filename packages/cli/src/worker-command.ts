@@ -2,9 +2,10 @@ import type { EventEmitter } from 'node:events';
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InvalidOptionError } from '@yolokit/core';
+import { redactUrl } from '@yolokit/core/internal';
 import { type Command, Option } from 'commander';
+import { backendSpecOf } from './backend-spec-of.js';
 import { BACKEND_NAMES, type BackendName, resolveModelPath } from './image-predictor.js';
-import { redactUrl } from './redact-url.js';
 import type { CliIo } from './run-predict.js';
 
 /** The flags of `yolokit worker` as commander hands them over. */
@@ -32,12 +33,6 @@ export interface WorkerCommandFlags {
 /** The pools `--strategy` can choose for the worker's model instances. */
 export const WORKER_STRATEGY_NAMES = ['threads', 'processes'] as const;
 
-/** The backends of `--backend`, as module specifiers each worker thread or process imports by itself. */
-const BACKEND_MODULES: Readonly<Record<BackendName, { module: string; export: string }>> = {
-  onnx: { module: '@yolokit/backend-onnx', export: 'onnx' },
-  'onnx-web': { module: '@yolokit/backend-onnx/web', export: 'onnxWeb' },
-  tfjs: { module: '@yolokit/backend-tfjs', export: 'tfjs' },
-};
 
 /** Adds `yolokit worker` to `program`. */
 export function registerWorkerCommand(program: Command, io: CliIo): void {
@@ -117,7 +112,7 @@ export function workerOptionsFromFlags(flags: WorkerCommandFlags, cwd: string) {
   return {
     queue: flags.queue,
     redis: flags.redis,
-    model: { backend: BACKEND_MODULES[flags.backend], model: resolveModelPath(flags.model, cwd) },
+    model: { backend: backendSpecOf(flags.backend), model: resolveModelPath(flags.model, cwd) },
     strategy: flags.strategy as (typeof WORKER_STRATEGY_NAMES)[number],
     ...optional('prefix', flags.prefix),
     ...optional('name', flags.name),

@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import { createQueuePredictor, createQueueWorker } from '@yolokit/queue';
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
+import { onnxSpec } from '@yolokit/backend-onnx/spec';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fixtures = process.env.YOLOKIT_FIXTURES ?? resolve(here, '../../../../shared/fixtures');
@@ -31,7 +32,7 @@ const { values } = parseArgs({
 });
 const images = readdirSync(values.images).filter((f) => f.endsWith('.jpg')).sort().map((f) => join(values.images, f));
 const batch = Array.from({ length: 320 }, (_, i) => images[i % images.length]);
-const spec = (model) => ({ backend: { module: '@yolokit/backend-onnx', export: 'onnx', options: { intraOpNumThreads: 1 } }, model });
+const spec = (model) => ({ backend: onnxSpec({ intraOpNumThreads: 1 }), model });
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;

@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadModelFromSpec } from '@yolokit/concurrency';
 import { createQueuePredictor } from '@yolokit/queue';
+import { onnxSpec } from '@yolokit/backend-onnx/spec';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '../../..');
@@ -112,7 +113,7 @@ async function measureQueue(count) {
 
 /** The baseline: one instance, one intra-op thread, in this process, one image after another. */
 async function measureDirect() {
-  const model = await loadModelFromSpec({ backend: { module: '@yolokit/backend-onnx', export: 'onnx', options: { intraOpNumThreads: 1 } }, model: values.model });
+  const model = await loadModelFromSpec({ backend: onnxSpec({ intraOpNumThreads: 1 }), model: values.model });
   try {
     for (const image of images.slice(0, 4)) await model.predict(image);
     const started = performance.now();

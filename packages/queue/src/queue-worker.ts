@@ -274,12 +274,13 @@ type ResolvedWorkerOptions = ReturnType<typeof resolveQueueWorkerOptions>;
  *
  * @example
  * ```ts
+ * import { onnxSpec } from '@yolokit/backend-onnx/spec';
  * import { createQueueWorker } from '@yolokit/queue';
  *
  * const worker = await createQueueWorker({
  *   queue: 'detect',
  *   redis: 'redis://10.0.0.5:6379',
- *   model: { backend: { module: '@yolokit/backend-onnx', export: 'onnx' }, model: '/models/yolov8n.onnx' },
+ *   model: { backend: onnxSpec(), model: '/models/yolov8n.onnx' },
  *   strategy: 'threads',
  *   workers: 4,
  * });

@@ -73,10 +73,11 @@ const DEFAULT_MAX_BODY_BYTES = 32 * 1024 * 1024;
  *
  * @example
  * ```ts
+ * import { onnxSpec } from '@yolokit/backend-onnx/spec';
  * import { createServer } from '@yolokit/serve';
  *
  * const server = await createServer({
- *   models: [{ strategy: 'threads', workers: 2, model: { backend: { module: '@yolokit/backend-onnx', export: 'onnx' }, model: 'yolov8n.onnx' } }],
+ *   models: [{ strategy: 'threads', workers: 2, model: { backend: onnxSpec(), model: 'yolov8n.onnx' } }],
  *   maxBodyBytes: 8 * 1024 * 1024,
  * });
  * console.log(await server.listen({ port: 8080 })); // curl --data-binary @bus.jpg -H 'Content-Type: image/jpeg' localhost:8080/v1/predict

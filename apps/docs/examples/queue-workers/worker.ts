@@ -1,10 +1,11 @@
 // A queue worker as a library: the same as `yolokit worker`, inside your own program (to add metrics, say).
 import { createQueueWorker } from '@yolokit/queue';
+import { onnxSpec } from '@yolokit/backend-onnx/spec';
 
 const worker = await createQueueWorker({
   queue: 'detect',
   redis: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-  model: { backend: { module: '@yolokit/backend-onnx', export: 'onnx' }, model: '/models/yolov8n.onnx' },
+  model: { backend: onnxSpec(), model: '/models/yolov8n.onnx' },
   strategy: 'threads', // or 'processes' (tfjs-node needs processes)
   workers: 4, // model instances on this machine
   concurrency: 8, // jobs held at once: one running per instance, one waiting behind it

@@ -5,10 +5,11 @@ import { availableParallelism, loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import type { AutoChoice, ModelSpec, Predictor } from '@yolokit/concurrency';
 import { type Float32Tensor, InvalidOptionError, type ModelInfo, pixelsToTensor, type Result, SharpImageDecoder } from '@yolokit/core';
+import { redactUrl } from '@yolokit/core/internal';
+import { backendSpecOf } from '../backend-spec-of.js';
 import { CliError } from '../cli-error.js';
 import { expandSources } from '../expand-sources.js';
 import { type BackendName, resolveModelPath } from '../image-predictor.js';
-import { redactUrl } from '../redact-url.js';
 import type { CliIo } from '../run-predict.js';
 import { BareRunPool } from './bare-run-pool.js';
 import { type BenchInput, buildBenchJson, type MeasuredBareRun, type MeasuredConfiguration, type RoundRecord } from './bench-aggregate.js';
@@ -31,12 +32,6 @@ interface QueueContext {
   readonly runId: string;
 }
 
-/** The backends of `--backend`, as module specifiers worker threads and processes import by themselves. */
-const BACKEND_MODULES: Readonly<Record<BackendName, { module: string; export: string }>> = {
-  onnx: { module: '@yolokit/backend-onnx', export: 'onnx' },
-  'onnx-web': { module: '@yolokit/backend-onnx/web', export: 'onnxWeb' },
-  tfjs: { module: '@yolokit/backend-tfjs', export: 'tfjs' },
-};
 
 /** One thing opened per round: a baseline or a setup (measured at every concurrency). */
 type Unit = { readonly kind: 'single' } | { readonly kind: 'bare'; readonly parallelism: Parallelism } | { readonly kind: 'setup'; readonly index: number; readonly setup: BenchSetup };
@@ -68,7 +63,7 @@ export async function runBench(options: BenchOptions, partialIo: Partial<CliIo> 
   const concurrency = await importConcurrency();
   const cores = availableParallelism();
   const setups = planSetups(options, cores);
-  const spec: ModelSpec = { backend: BACKEND_MODULES[options.backend], model: modelPath };
+  const spec: ModelSpec = { backend: backendSpecOf(options.backend), model: modelPath };
   // Checked before anything is loaded: the queue's module (createPredictor loads it), its Redis and the bin its workers run.
   if (options.strategies.includes('queue')) await importQueue();
   const queuePlan = options.strategies.includes('queue')
