@@ -21,6 +21,7 @@ const guide: DefaultTheme.SidebarItem[] = [
       { text: 'Getting started', link: '/guide/getting-started' },
       { text: 'Thread-safe inference', link: '/guide/thread-safe-inference' },
       { text: 'Queue workers on several machines', link: '/guide/queue-workers' },
+      { text: 'Video, streams and tracking', link: '/guide/video-and-tracking' },
       { text: 'Write a backend', link: '/guide/write-a-backend' },
     ],
   },
