@@ -60,4 +60,17 @@ describe('serve: GET /metrics', () => {
     expect([sample(text, 'yolokit_predictor_in_flight{model="shapes"}'), sample(text, 'yolokit_predictor_queue_depth{model="shapes"}')]).toEqual([1, 1]);
     expect([(await running).status, (await waiting).status]).toEqual([200, 200]);
   });
+
+  it('serves its OpenAPI document at /openapi.json', async () => {
+    const response = await call(`${base}/openapi.json`);
+    expect(response.status).toBe(200);
+    expect(response.json.openapi).toMatch(/^3\./);
+    const paths = response.json.paths as Record<string, Record<string, { summary?: string }>>;
+    expect(Object.keys(paths).sort()).toEqual(
+      ['/metrics', '/v1/models/{name}/predict', '/v1/predict', '/v2', '/v2/health/live', '/v2/health/ready', '/v2/models/{name}', '/v2/models/{name}/infer', '/v2/models/{name}/ready'].sort(),
+    );
+    expect(paths['/v1/predict'].post.summary).toBe('Predict with the default model (the first one served)');
+    const conf = (paths['/v1/predict'].post as unknown as { parameters: Array<{ name: string; in: string }> }).parameters.find((p) => p.name === 'conf');
+    expect(conf?.in).toBe('query');
+  });
 });

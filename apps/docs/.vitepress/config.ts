@@ -22,6 +22,7 @@ const guide: DefaultTheme.SidebarItem[] = [
       { text: 'Thread-safe inference', link: '/guide/thread-safe-inference' },
       { text: 'Queue workers on several machines', link: '/guide/queue-workers' },
       { text: 'Video, streams and tracking', link: '/guide/video-and-tracking' },
+      { text: 'Serve over HTTP', link: '/guide/serve' },
       { text: 'Write a backend', link: '/guide/write-a-backend' },
     ],
   },
