@@ -5,10 +5,11 @@
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { autoCandidates } from '@yolokit/concurrency';
+import { defaultModelPath } from '@yolokit/default-model';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseBenchReport } from '../apps/docs/src/bench/bench-report.js';
 import type { BenchJson } from '../packages/cli/src/bench/bench-json.js';
@@ -66,6 +67,18 @@ describe('yolokit bench: the command line', () => {
     const strategy = await yolokit(['bench', '--model', 'm.onnx', '--images', 'x.jpg', '--strategies', 'threads,fast'], work);
     expect(strategy.code).toBe(2);
     expect(strategy.stderr).toContain('--strategies must list names from locked, threads, processes, auto, queue, got "fast"');
+  });
+
+  it('refuses more than 4 runtime threads per core before measuring anything, unless --allow-oversubscribe (issue 15)', async () => {
+    await writeFile(join(work, 'x.png'), 'not read: the run stops before');
+    const cores = availableParallelism();
+    const workers = String(4 * cores + 1);
+    const run = await yolokit(['bench', '--model', defaultModelPath(), '--images', 'x.png', '--strategies', 'threads', '--workers', workers, '--threads-per-worker', '1'], work);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(
+      `error INVALID_OPTION: --workers × --threads-per-worker = ${workers} × 1 = ${workers} runtime threads, more than 4 per core (${4 * cores} on this machine's ${cores} core${cores === 1 ? '' : 's'}); lower them (one thread per core is fastest), or give --allow-oversubscribe to run that many anyway`,
+    );
+    expect(run.stderr).not.toContain('bench [');
   });
 });
 

@@ -28,6 +28,7 @@ export function addBenchCommand(program: Command, io: CliIo): void {
     .option('--rounds <count>', `rounds over every configuration, order rotated; medians are reported (default: ${BENCH_DEFAULTS.rounds})`)
     .option('--warmup <count>', 'requests run and not counted after a setup is opened (default: 2 per worker)')
     .option('--sweep', 'every workers × threads per worker that fits the cores, for each strategy')
+    .option('--allow-oversubscribe', 'allow setups of --workers × --threads-per-worker above 4 per core (refused without it)')
     .option('--redis <url>', 'the Redis of --strategies queue, redis://host:port (default: a private redis-server started for the run, if one is on the PATH)')
     .option('--json <file>', 'write the results as JSON (schema yolokit.bench, version 1, see the README); - writes them to stdout')
     .option('--markdown <file>', 'write the tables as Markdown')

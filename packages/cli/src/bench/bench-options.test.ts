@@ -32,6 +32,7 @@ describe('benchOptionsFromFlags', () => {
       rounds: 3,
       warmup: undefined,
       sweep: false,
+      allowOversubscribe: false,
       json: undefined,
       markdown: undefined,
       progress: true,

@@ -23,6 +23,7 @@ export interface BenchFlags {
   readonly rounds?: string;
   readonly warmup?: string;
   readonly sweep?: boolean;
+  readonly allowOversubscribe?: boolean;
   readonly json?: string;
   readonly markdown?: string;
   readonly progress?: boolean;
@@ -49,6 +50,8 @@ export interface BenchOptions {
   /** Requests run and discarded after a setup is opened; `undefined`: two per worker. */
   readonly warmup: number | undefined;
   readonly sweep: boolean;
+  /** `--allow-oversubscribe`: setups above 4 runtime threads per core (workers × threads per worker) run anyway. */
+  readonly allowOversubscribe: boolean;
   readonly json: string | undefined;
   readonly markdown: string | undefined;
   readonly progress: boolean;
@@ -114,6 +117,7 @@ export function benchOptionsFromFlags(flags: BenchFlags): BenchOptions {
     rounds,
     warmup,
     sweep: flags.sweep === true,
+    allowOversubscribe: flags.allowOversubscribe === true,
     json: flags.json,
     markdown: flags.markdown,
     progress: flags.progress !== false,

@@ -92,6 +92,8 @@ export async function openQueueSetup(options: QueueSetupOptions): Promise<QueueS
     '--threads-per-worker',
     String(options.threadsPerWorker),
     ...options.allowRoots.flatMap((root) => ['--allow-root', root]),
+    // The bench checked workers × threads of the whole setup against its own --allow-oversubscribe.
+    '--allow-oversubscribe',
   ];
   // The producer first: it reaches Redis or fails with QueueConnectionError (BACKEND_UNAVAILABLE) within its
   // connect timeout, before any worker is started.

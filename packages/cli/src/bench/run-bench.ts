@@ -33,6 +33,9 @@ interface QueueContext {
 }
 
 
+/** How the thread-budget message names this command's settings. */
+const BUDGET_FLAGS = { workers: '--workers', threadsPerWorker: '--threads-per-worker', override: '--allow-oversubscribe' } as const;
+
 /** One thing opened per round: a baseline or a setup (measured at every concurrency). */
 type Unit = { readonly kind: 'single' } | { readonly kind: 'bare'; readonly parallelism: Parallelism } | { readonly kind: 'setup'; readonly index: number; readonly setup: BenchSetup };
 
@@ -63,6 +66,13 @@ export async function runBench(options: BenchOptions, partialIo: Partial<CliIo> 
   const concurrency = await importConcurrency();
   const cores = availableParallelism();
   const setups = planSetups(options, cores);
+  // createPredictor's bound on runtime threads, for every setup (queue worker processes on this machine count
+  // together) before anything runs, named by this command's flags; the setups are then opened with the check off.
+  if (!options.allowOversubscribe) {
+    for (const setup of setups) {
+      if (setup.strategy !== 'auto') concurrency.checkThreadBudget(setup.workers, setup.threadsPerWorker, cores, BUDGET_FLAGS);
+    }
+  }
   const spec: ModelSpec = { backend: backendSpecOf(options.backend), model: modelPath };
   // Checked before anything is loaded: the queue's module (createPredictor loads it), its Redis and the bin its workers run.
   if (options.strategies.includes('queue')) await importQueue();
@@ -349,6 +359,8 @@ async function measureSetup(config: {
         maxQueue: Number.POSITIVE_INFINITY,
         ...(setup.strategy === 'locked' ? {} : { workers: setup.workers }),
         threadsPerWorker: setup.threadsPerWorker,
+        // Checked when the run started, against --allow-oversubscribe.
+        allowOversubscribe: true,
       });
     }
   }
