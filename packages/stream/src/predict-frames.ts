@@ -250,6 +250,7 @@ class LatestFeed implements Feed {
   #error: unknown;
   #wake: (() => void) | undefined;
   #closed = false;
+  #lastTurn = performance.now();
   readonly #pump: Promise<void>;
 
   constructor(private readonly iterator: AsyncIterator<InputFrame>) {
@@ -264,6 +265,13 @@ class LatestFeed implements Feed {
         if (this.#latest !== undefined) this.#dropped += 1;
         this.#latest = step.value;
         this.#wake?.();
+        // A source that always has a frame ready (a file, a camera's backlog) would otherwise keep this loop in
+        // microtasks and starve everything else, predictions included: after 10 ms of reading, let the event loop
+        // turn (once per frame would leave a backlog behind a model that blocks the loop while it runs).
+        if (performance.now() - this.#lastTurn > 10) {
+          await new Promise((resolve) => setTimeout(resolve, 0));
+          this.#lastTurn = performance.now();
+        }
       }
     } catch (error) {
       this.#error = error;
