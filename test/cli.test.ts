@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -49,6 +49,8 @@ async function rgb(path: string) {
 }
 
 let work: string;
+const cores = availableParallelism();
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'yolokit-cli-test-'));
@@ -79,6 +81,8 @@ describeWithFixtures('yolokit predict on the Ultralytics sample photos', ['image
     expect(lines[0]).toMatch(/^images\/bus\.jpg 810x1080: 4 person, 1 bus \(\d+ ms\)$/);
     expect(lines[1]).toMatch(/^images\/zidane\.jpg 1280x720: 2 person(, 1 tie)? \(\d+ ms\)$/);
     expect(lines[2]).toMatch(/^2 images, \d+ detections in [\d.]+ s; median per image: /);
+    // More than one image and no --strategy: a threads pool of one single-threaded worker per core.
+    expect(lines[3]).toBe(`run: threads, ${plural(cores, 'worker')} × 1 intra-op thread (default for 2 images on ${plural(cores, 'core')}; --strategy chooses another)`);
   });
 
   it('writes the documented JSON shape, version 1', () => {
@@ -213,3 +217,42 @@ describeWithFixtures('yolokit predict on bad input', ['images/bus.jpg', 'models/
     expect(version.stdout.trim()).toBe(expected);
   });
 });
+
+describeWithFixtures('yolokit predict uses the machine without --strategy', ['images/bus.jpg', 'coco32/images', 'models/yolov8n_int8.onnx'], () => {
+  /** The `run:` line of a run's summary, and the run's detections per image. */
+  async function setupOf(args: readonly string[]): Promise<{ line: string | undefined; detections: unknown[] }> {
+    const json = join(work, `setup-${Math.random().toString(36).slice(2)}.json`);
+    const { code, stdout, stderr } = await yolokit(['predict', '--model', model, '--json', json, ...args], fixturesRoot);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const report = JSON.parse(await readFile(json, 'utf8')) as { results: { detections: unknown[] }[] };
+    return { line: /^run: .*$/m.exec(stdout)?.[0], detections: report.results.map((r) => r.detections) };
+  }
+
+  it('runs one image on one model with an intra-op thread per core, and many on a pool of one worker per core, with the same detections', async () => {
+    const one = await setupOf(['images/bus.jpg']);
+    expect(one.line).toBe(`run: in-process, 1 instance × ${plural(cores, 'intra-op thread')} (default for 1 image on ${plural(cores, 'core')}; --strategy chooses another)`);
+    const many = await setupOf(['coco32/images', 'images/bus.jpg']);
+    expect(many.line).toBe(`run: threads, ${plural(cores, 'worker')} × 1 intra-op thread (default for 33 images on ${plural(cores, 'core')}; --strategy chooses another)`);
+    // The pool changes where images run, not what is found: bus.jpg is last in the many-image run.
+    expect(many.detections).toHaveLength(33);
+    expect(many.detections[32]).toEqual(one.detections[0]);
+  }, 180_000);
+
+  it('lets --workers and --threads-per-worker shape the default pool, and --strategy replace it', async () => {
+    expect((await setupOf(['--threads-per-worker', '2', 'images/bus.jpg'])).line).toBe(
+      `run: in-process, 1 instance × 2 intra-op threads (default for 1 image on ${plural(cores, 'core')}; --strategy chooses another)`,
+    );
+    expect((await setupOf(['--workers', '2', '--threads-per-worker', '1', 'images/bus.jpg'])).line).toBe(
+      `run: threads, 2 workers × 1 intra-op thread (default for 1 image on ${plural(cores, 'core')}; --strategy chooses another)`,
+    );
+    expect((await setupOf(['--strategy', 'processes', '--workers', '2', 'images/bus.jpg'])).line).toBe('run: processes, 2 processes × 1 intra-op thread (from --strategy)');
+  }, 180_000);
+
+  it('keeps the default within 4 runtime threads per core unless --allow-oversubscribe', async () => {
+    const { code, stderr } = await yolokit(['predict', '--model', model, '--workers', String(4 * cores + 1), 'images/bus.jpg'], fixturesRoot);
+    expect(code).toBe(2);
+    expect(stderr).toContain(`error INVALID_OPTION: --workers × --threads-per-worker = ${4 * cores + 1} × 1 = ${4 * cores + 1} runtime threads, more than 4 per core`);
+  });
+});
+

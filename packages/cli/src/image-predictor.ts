@@ -20,8 +20,8 @@ export interface ModelSpec {
 /**
  * What `yolokit predict` runs images through. This is the seam for concurrency: the default,
  * {@link createInProcessPredictor}, is one model in this process, called one image at a time. A strategy from
- * `@yolokit/concurrency` (`--strategy locked|threads|processes --workers N --threads-per-worker K`, not yet
- * wired) plugs in as another {@link PredictorFactory} returning the same interface, with a `concurrency` above 1;
+ * `@yolokit/concurrency` (`--strategy locked|threads|processes|auto --workers N --threads-per-worker K`, and the
+ * command's default, `machinePredictor`) plugs in as another {@link PredictorFactory} returning the same interface, with a `concurrency` above 1;
  * the command keeps that many images in flight and still reports them in input order.
  */
 export interface ImagePredictor {
@@ -29,14 +29,36 @@ export interface ImagePredictor {
   readonly info: ModelInfo;
   /** How many `predict` calls the command may keep in flight at once. */
   readonly concurrency: number;
+  /** What runs the images, for the summary; none for a predictor that does not say. */
+  readonly setup?: RunSetup;
   /** Predicts one image file. Per-call options only: nothing is stored between calls. */
   predict(image: string, options: PredictOptions): Promise<Result>;
   /** Frees every model, worker or process. */
   close(): Promise<void>;
 }
 
-/** Builds an {@link ImagePredictor} from a {@link ModelSpec}. */
-export type PredictorFactory = (spec: ModelSpec) => Promise<ImagePredictor>;
+/** What runs a `yolokit predict`: the strategy, its instances and their intra-op threads, and who chose them. */
+export interface RunSetup {
+  /** `in-process` (one model in this thread), or the `@yolokit/concurrency` strategy: `locked`, `threads`, `processes`. */
+  readonly strategy: string;
+  /** Model instances (worker threads or processes for a pool). */
+  readonly workers: number;
+  /** The runtime's intra-op threads in each instance; `null` when the runtime chooses (or has no such setting). */
+  readonly threadsPerWorker: number | null;
+  /** `flags`: `--strategy` chose it; `default`: chosen for the number of images and the cores. */
+  readonly chosenBy: 'flags' | 'default';
+}
+
+/** What the command knows of the run when it builds its predictor. */
+export interface RunPlan {
+  /** How many images the sources expanded to. */
+  readonly images: number;
+  /** The first few images, for a strategy that measures before it chooses (`auto`). */
+  readonly sample?: readonly string[];
+}
+
+/** Builds an {@link ImagePredictor} from a {@link ModelSpec}, knowing how many images will go through it. */
+export type PredictorFactory = (spec: ModelSpec, plan?: RunPlan) => Promise<ImagePredictor>;
 
 /**
  * The runtime's backend, imported only when asked for, so that a run on one runtime never loads the other.

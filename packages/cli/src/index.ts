@@ -4,7 +4,7 @@
  * @packageDocumentation
  */
 export { runCli, cliVersion, type RunCliOptions } from './run-cli.js';
-export { runPredict, modelRequired, type RunPredictOptions, type PredictOutcome, type CliIo, type CliOutput } from './run-predict.js';
+export { runPredict, modelRequired, setupLine, type RunPredictOptions, type PredictOutcome, type CliIo, type CliOutput } from './run-predict.js';
 export { predictOptionsFromFlags, toFlagError, checkOutputFlags, checkFlagsForTask, PREDICT_OPTION_FLAGS, type PredictFlags, type OutputFlags } from './predict-flags.js';
 export { expandSources, IMAGE_EXTENSIONS } from './expand-sources.js';
 export {
@@ -16,7 +16,10 @@ export {
   type ImagePredictor,
   type ModelSpec,
   type PredictorFactory,
+  type RunPlan,
+  type RunSetup,
 } from './image-predictor.js';
+export { machinePredictor, strategyPredictorFromFlags, DEFAULT_POOL, STRATEGY_NAMES, type StrategyName, type StrategyFlags } from './strategy-predictor.js';
 export { annotateImage, DEFAULT_DRAWERS, type AnnotateOptions } from './annotate-image.js';
 export { type Drawer, type DrawLayer, type DrawableResult, type DrawableDetection, lineWidthFor } from './drawer.js';
 export { boxDrawer, overlaySvg } from './box-drawer.js';

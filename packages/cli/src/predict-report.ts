@@ -177,7 +177,8 @@ export function totalsLine(results: readonly ImageReport[], seconds: number): st
   return `${head}; median per image: ${stage('preprocess')} ms preprocess, ${stage('inference')} ms inference, ${stage('postprocess')} ms postprocess`;
 }
 
-function median(values: readonly number[]): number {
+/** The median of `values` (the mean of the two middle ones for an even count). */
+export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = sorted.length >> 1;
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;

@@ -5,8 +5,8 @@ import { CliError, ExitCode } from './cli-error.js';
 import { BACKEND_NAMES, type BackendName, type PredictorFactory } from './image-predictor.js';
 import { predictOptionsFromFlags } from './predict-flags.js';
 import { type CliIo, modelRequired, runPredict } from './run-predict.js';
-import { STRATEGY_NAMES, type StrategyName, strategyPredictorFromFlags } from './strategy-predictor.js';
-import { runDemo } from './demo-command.js';
+import { STRATEGY_NAMES, strategyPredictorFromFlags } from './strategy-predictor.js';
+import { DEMO_STRATEGIES, type DemoStrategy, runDemo } from './demo-command.js';
 import { addBenchCommand } from './bench/bench-command.js';
 import { registerWorkerCommand } from './worker-command.js';
 import { registerServeCommand } from './serve-command.js';
@@ -61,8 +61,8 @@ export async function runCli(args: readonly string[] = process.argv.slice(2), op
   const program = createProgram(io, async (sources, flags) => {
     verbose = flags.verbose === true;
     if (!flags.model) throw modelRequired();
-    // `--strategy locked|threads|processes --workers N --threads-per-worker K` choose a pool from
-    // @yolokit/concurrency; without them, one model in this process.
+    // `--strategy locked|threads|processes|auto --workers N --threads-per-worker K` choose a pool from
+    // @yolokit/concurrency; without --strategy the default uses every core (machinePredictor).
     const predictor = options.predictor ?? strategyPredictorFromFlags(flags);
     const predict = predictOptionsFromFlags(flags);
     const outcome = await runPredict({
@@ -131,9 +131,12 @@ function createProgram(io: CliIo, onPredict: (sources: string[], flags: PredictC
     .option('--json <file>', 'write the results as JSON (shape version 1, see the README); - writes them to stdout')
     .option('--segments', "segmentation models: add each mask's polygon to the --json report")
     .option('--save <dir>', 'write copies of the images with the detections drawn (boxes, masks, skeletons), under the same names')
-    .option('--strategy <name>', `run images through a pool from @yolokit/concurrency: ${STRATEGY_NAMES.join(', ')} (default: one model in this process)`)
-    .option('--workers <count>', 'worker threads or processes for --strategy threads|processes (default: cores / threads per worker)')
-    .option('--threads-per-worker <count>', "the runtime's intra-op threads in each instance (default: cores / workers)")
+    .option(
+      '--strategy <name>',
+      `run images through a pool from @yolokit/concurrency: ${STRATEGY_NAMES.join(', ')} (default: several images on a threads pool of one single-threaded worker per core; one image on one model with an intra-op thread per core)`,
+    )
+    .option('--workers <count>', 'worker threads or processes for --strategy threads|processes, or the default pool (default: cores / threads per worker)')
+    .option('--threads-per-worker <count>', "the runtime's intra-op threads in each instance (default: cores / workers; 1 in the default pool)")
     .option('--allow-oversubscribe', 'allow --workers × --threads-per-worker above 4 per core (refused without it)')
     .option('--no-progress', 'no progress bar (one is drawn on stderr for more than 3 images when it is a terminal)')
     .option('--verbose', 'print the stack trace of an error')
@@ -158,16 +161,20 @@ function createProgram(io: CliIo, onPredict: (sources: string[], flags: PredictC
     .summary("detect shapes in generated scenes with yolokit's own model, through each strategy; offline")
     .option('--scenes <count>', 'scenes to generate and evaluate', '200')
     .option('--seed <n>', 'first scene seed (0..199 are the held-out scenes of the model card)', '0')
-    .option('--strategies <list>', `comma-separated, from ${STRATEGY_NAMES.join(', ')}`, STRATEGY_NAMES.join(','))
+    .option('--strategies <list>', `comma-separated, from ${DEMO_STRATEGIES.join(', ')}`, DEMO_STRATEGIES.join(','))
+    .option('--speed-images <count>', 'scenes timed as 960x960 JPEG photos after the warm-up', '48')
     .option('--out <dir>', 'folder for annotated scenes', 'yolokit-demo')
-    .action(async (flags: { scenes: string; seed: string; strategies: string; out: string }) => {
+    .action(async (flags: { scenes: string; seed: string; strategies: string; speedImages: string; out: string }) => {
       const strategies = flags.strategies.split(',').map((name) => name.trim());
       for (const name of strategies) {
-        if (!(STRATEGY_NAMES as readonly string[]).includes(name)) {
-          throw new InvalidOptionError('--strategies', `--strategies must list names from ${STRATEGY_NAMES.join(', ')}, got ${JSON.stringify(name)}`);
+        if (!(DEMO_STRATEGIES as readonly string[]).includes(name)) {
+          throw new InvalidOptionError('--strategies', `--strategies must list names from ${DEMO_STRATEGIES.join(', ')}, got ${JSON.stringify(name)}`);
         }
       }
-      await runDemo({ scenes: Number(flags.scenes), seed: Number(flags.seed), strategies: strategies as StrategyName[], out: flags.out }, io);
+      await runDemo(
+        { scenes: Number(flags.scenes), seed: Number(flags.seed), strategies: strategies as DemoStrategy[], speedImages: Number(flags.speedImages), out: flags.out },
+        io,
+      );
     });
 
   // `yolokit bench`: strategies measured against bare session.run and one single-threaded instance (bench/).

@@ -4,10 +4,11 @@ import { type PredictOptions, type ResolvedPredictOptions, type Result, resolveP
 import { annotateImage } from './annotate-image.js';
 import { CliError, ExitCode } from './cli-error.js';
 import { expandSources } from './expand-sources.js';
-import { type BackendName, createInProcessPredictor, type ImagePredictor, type PredictorFactory, resolveModelPath } from './image-predictor.js';
+import { type BackendName, type ImagePredictor, type PredictorFactory, type RunSetup, resolveModelPath } from './image-predictor.js';
 import { checkFlagsForTask, checkOutputFlags, toFlagError } from './predict-flags.js';
 import { predictWithRetry } from './predict-with-retry.js';
 import { prepareOutputs } from './prepare-outputs.js';
+import { machineCores, machinePredictor } from './strategy-predictor.js';
 import {
   errorLine,
   type ImageReport,
@@ -64,7 +65,8 @@ export interface RunPredictOptions {
   readonly progress?: 'auto' | false;
   /**
    * What runs the images: the seam where concurrency strategies plug in.
-   * @defaultValue {@link createInProcessPredictor}
+   * @defaultValue `machinePredictor()`: a `threads` pool of one single-threaded worker per core for more than
+   * one image, one model with an intra-op thread per core for one image
    */
   readonly predictor?: PredictorFactory;
   readonly io?: Partial<CliIo>;
@@ -125,7 +127,10 @@ export async function runPredict(options: RunPredictOptions): Promise<PredictOut
   });
 
   const human = options.json === '-' ? io.stderr : io.stdout;
-  const predictor = await (options.predictor ?? createInProcessPredictor)({ backend: options.backend ?? 'onnx', model: modelPath });
+  const predictor = await (options.predictor ?? machinePredictor())(
+    { backend: options.backend ?? 'onnx', model: modelPath },
+    { images: images.length, sample: images.slice(0, 4).map((image) => resolve(io.cwd, image)) },
+  );
   try {
     // Only now is the task known: the segmentation flags are checked before any image is read.
     checkFlagsForTask(predictor.info.task, { ...outputFlags, predict: predictOptions }, options.model);
@@ -166,6 +171,8 @@ export async function runPredict(options: RunPredictOptions): Promise<PredictOut
 
     const report: PredictReport = { version: REPORT_VERSION, model: modelReport(options.model, predictor.info), results };
     human.write(`${totalsLine(results, (performance.now() - started) / 1000)}\n`);
+    // What ran them, after the totals it explains; the default's choice depends on the images and the cores.
+    if (predictor.setup) human.write(`${setupLine(predictor.setup, images.length)}\n`);
     if (saveDir) human.write(`annotated images saved to ${options.save}\n`);
     if (options.json === '-') io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else if (jsonFile) {
@@ -178,6 +185,21 @@ export async function runPredict(options: RunPredictOptions): Promise<PredictOut
   } finally {
     await predictor.close();
   }
+}
+
+/**
+ * What runs the images, in one line: `run: threads, 2 workers × 1 intra-op thread (default for 96 images on 2
+ * cores)`. A newcomer sees which strategy the default chose and how to change it.
+ */
+export function setupLine(setup: RunSetup, images: number, cores = machineCores()): string {
+  const threads = setup.threadsPerWorker === null ? "the runtime's intra-op threads" : `${setup.threadsPerWorker} intra-op thread${setup.threadsPerWorker === 1 ? '' : 's'}`;
+  const [one, many] = setup.strategy === 'processes' ? ['process', 'processes'] : setup.strategy === 'threads' ? ['worker', 'workers'] : ['instance', 'instances'];
+  const instances = `${setup.workers} ${setup.workers === 1 ? one : many}`;
+  const why =
+    setup.chosenBy === 'flags'
+      ? 'from --strategy'
+      : `default for ${images} image${images === 1 ? '' : 's'} on ${cores} core${cores === 1 ? '' : 's'}; --strategy chooses another`;
+  return `run: ${setup.strategy}, ${instances} × ${threads} (${why})`;
 }
 
 /** The error of a run without `--model`, with what to do about it. */

@@ -1,16 +1,24 @@
+import { availableParallelism } from 'node:os';
 import { InvalidOptionError } from '@yolokit/core';
-import type { BackendName, ModelSpec, PredictorFactory } from './image-predictor.js';
+import { backendSpecOf } from './backend-spec-of.js';
+import { createInProcessPredictor, type ImagePredictor, type ModelSpec, type PredictorFactory, type RunSetup } from './image-predictor.js';
 
 /** The strategies `yolokit predict --strategy` can choose, from `@yolokit/concurrency`. */
-export const STRATEGY_NAMES = ['locked', 'threads', 'processes'] as const;
+export const STRATEGY_NAMES = ['locked', 'threads', 'processes', 'auto'] as const;
 export type StrategyName = (typeof STRATEGY_NAMES)[number];
 
-/** The backends of `--backend`, as module specifiers a worker thread or process imports by itself. */
-const BACKEND_MODULES: Readonly<Record<BackendName, { module: string; export: string }>> = {
-  onnx: { module: '@yolokit/backend-onnx', export: 'onnx' },
-  'onnx-web': { module: '@yolokit/backend-onnx/web', export: 'onnxWeb' },
-  tfjs: { module: '@yolokit/backend-tfjs', export: 'tfjs' },
-};
+/**
+ * The pool `yolokit predict` uses for more than one image when no `--strategy` is given: one single-threaded
+ * worker thread per core. Measured on this project's 2-core machine with 96 COCO images and yolov8n_int8
+ * (`node bench/cli-predict-defaults.mjs`, see bench/README.md): one model in the process used about one core
+ * (onnxruntime's intra-op threads idle while sharp decodes and the post-processing runs); a pool of one worker
+ * per core keeps both busy. `auto` was not made the default: its sweep (two pools × every split of the cores,
+ * three rounds) costs more time than a run of a hundred images takes, and it picks the same split here.
+ */
+export const DEFAULT_POOL = 'threads' as const;
+
+/** How many images `auto` measures its sweep on, taken from the run's own images. */
+const AUTO_SAMPLE = 4;
 
 /** The flags that choose a strategy, as typed on the command line. */
 export interface StrategyFlags {
@@ -24,21 +32,28 @@ export interface StrategyFlags {
 /** How the thread budget's message names its settings on the command line. */
 const BUDGET_FLAGS = { workers: '--workers', threadsPerWorker: '--threads-per-worker', override: '--allow-oversubscribe' } as const;
 
+/** The settings of a pool, as the flags gave them (`undefined`: the default). */
+interface PoolSettings {
+  readonly workers?: number;
+  readonly threadsPerWorker?: number;
+  readonly allowOversubscribe: boolean;
+}
+
 /**
- * The {@link PredictorFactory} for `--strategy S [--workers N] [--threads-per-worker K]`, or `undefined` when
- * no strategy is asked for (one model in this process). Flags are validated here; the pool's own option
- * validation (`@yolokit/concurrency`) still applies, and its messages are translated to flag names.
+ * The {@link PredictorFactory} for `--strategy S [--workers N] [--threads-per-worker K]`. Flags are validated
+ * here; the pool's own option validation (`@yolokit/concurrency`) still applies, and its messages are
+ * translated to flag names.
+ *
+ * Without `--strategy` the machine's cores are used (see {@link machinePredictor}): more than one image runs on
+ * a `threads` pool with one single-threaded worker per core, one image on one model whose runtime spreads each
+ * operator over every core. `--workers`, `--threads-per-worker` and `--allow-oversubscribe` then shape that
+ * default.
  */
-export function strategyPredictorFromFlags(flags: StrategyFlags): PredictorFactory | undefined {
+export function strategyPredictorFromFlags(flags: StrategyFlags): PredictorFactory {
   const workers = positiveIntegerFlag(flags.workers, '--workers');
   const threadsPerWorker = positiveIntegerFlag(flags.threadsPerWorker, '--threads-per-worker');
-  if (flags.strategy === undefined) {
-    if (workers !== undefined || threadsPerWorker !== undefined || flags.allowOversubscribe) {
-      const flag = workers !== undefined ? '--workers' : threadsPerWorker !== undefined ? '--threads-per-worker' : '--allow-oversubscribe';
-      throw new InvalidOptionError(flag, `${flag} needs --strategy (${STRATEGY_NAMES.join(', ')})`);
-    }
-    return undefined;
-  }
+  const allowOversubscribe = flags.allowOversubscribe === true;
+  if (flags.strategy === undefined) return machinePredictor({ workers, threadsPerWorker, allowOversubscribe });
   const strategy = flags.strategy as StrategyName;
   if (!STRATEGY_NAMES.includes(strategy)) {
     throw new InvalidOptionError('--strategy', `--strategy must be one of ${STRATEGY_NAMES.join(', ')}, got ${JSON.stringify(flags.strategy)}`);
@@ -46,41 +61,95 @@ export function strategyPredictorFromFlags(flags: StrategyFlags): PredictorFacto
   if (workers !== undefined && strategy === 'locked') {
     throw new InvalidOptionError('--workers', '--workers applies to --strategy threads or processes; locked runs exactly one instance');
   }
-  const allowOversubscribe = flags.allowOversubscribe === true;
-  return (spec: ModelSpec) => createStrategyPredictor(spec, strategy, { workers, threadsPerWorker, allowOversubscribe });
+  if (strategy === 'auto' && (workers !== undefined || threadsPerWorker !== undefined)) {
+    const flag = workers !== undefined ? '--workers' : '--threads-per-worker';
+    throw new InvalidOptionError(flag, `${flag} does not apply to --strategy auto, which measures the splits of the cores and chooses one itself`);
+  }
+  return (spec, plan) => createStrategyPredictor(spec, strategy, { workers, threadsPerWorker, allowOversubscribe }, 'flags', plan?.sample);
+}
+
+/**
+ * The default {@link PredictorFactory} of `yolokit predict`: it uses the machine. For more than one image, a
+ * {@link DEFAULT_POOL} pool of one single-threaded worker per core (`--workers`/`--threads-per-worker` change
+ * the split); for one image, one model in this thread with one intra-op thread per core
+ * (`--threads-per-worker` changes it), since a pool cannot make one image faster. Both stay within
+ * `@yolokit/concurrency`'s bound of 4 runtime threads per core unless `allowOversubscribe`. Without
+ * `@yolokit/concurrency` installed, one model runs in this process with the runtime's default threads.
+ */
+export function machinePredictor(settings: PoolSettings = { allowOversubscribe: false }): PredictorFactory {
+  return async (spec, plan) => {
+    const many = (plan?.images ?? 2) > 1 || settings.workers !== undefined;
+    let concurrency: typeof import('@yolokit/concurrency') | undefined;
+    try {
+      concurrency = await import('@yolokit/concurrency');
+    } catch {
+      concurrency = undefined;
+    }
+    if (!concurrency) {
+      const predictor = await createInProcessPredictor(spec);
+      return { ...predictor, setup: { strategy: 'in-process', workers: 1, threadsPerWorker: null, chosenBy: 'default' } };
+    }
+    if (many) return createStrategyPredictor(spec, DEFAULT_POOL, settings, 'default', plan?.sample, concurrency);
+    // One image: `locked` in this thread is one model; the library gives it one intra-op thread per core.
+    return createStrategyPredictor(spec, 'locked', { ...settings, inThisThread: true }, 'default', undefined, concurrency);
+  };
 }
 
 async function createStrategyPredictor(
   spec: ModelSpec,
   strategy: StrategyName,
-  { workers, threadsPerWorker, allowOversubscribe }: { workers?: number; threadsPerWorker?: number; allowOversubscribe: boolean },
-) {
-  let concurrency: typeof import('@yolokit/concurrency');
-  try {
-    concurrency = await import('@yolokit/concurrency');
-  } catch (error) {
-    throw new InvalidOptionError('--strategy', `--strategy needs @yolokit/concurrency: npm install @yolokit/concurrency (${(error as Error).message})`);
+  settings: PoolSettings & { inThisThread?: boolean },
+  chosenBy: RunSetup['chosenBy'],
+  sample: readonly string[] | undefined,
+  loaded?: typeof import('@yolokit/concurrency'),
+): Promise<ImagePredictor> {
+  const { workers, threadsPerWorker, allowOversubscribe } = settings;
+  let concurrency = loaded;
+  if (!concurrency) {
+    try {
+      concurrency = await import('@yolokit/concurrency');
+    } catch (error) {
+      throw new InvalidOptionError('--strategy', `--strategy needs @yolokit/concurrency: npm install @yolokit/concurrency (${(error as Error).message})`);
+    }
   }
   // The library's own bound, named by flags. A flag left out counts as 1: its default never exceeds the bound.
   if (!allowOversubscribe) concurrency.checkThreadBudget(workers ?? 1, threadsPerWorker ?? 1, undefined, BUDGET_FLAGS);
   const predictor = await concurrency.createPredictor({
     strategy,
-    model: { backend: BACKEND_MODULES[spec.backend], model: spec.model },
+    model: { backend: backendSpecOf(spec.backend), model: spec.model },
     ...(workers === undefined ? {} : { workers }),
     ...(threadsPerWorker === undefined ? {} : { threadsPerWorker }),
     ...(allowOversubscribe ? { allowOversubscribe } : {}),
-    // The locked instance runs off the main thread, so the progress bar and output keep moving.
-    ...(strategy === 'locked' ? { offMainThread: true } : {}),
+    // The locked instance runs off the main thread, so the progress bar and output keep moving; one image
+    // (the default's `inThisThread`) has no bar to keep moving and saves a worker's start-up.
+    ...(strategy === 'locked' && !settings.inThisThread ? { offMainThread: true } : {}),
+    // `auto` measures on the run's own first images: their decoding is part of what it chooses for.
+    ...(strategy === 'auto' && sample && sample.length > 0 ? { auto: { images: sample.slice(0, AUTO_SAMPLE) } } : {}),
   });
   const info = predictor.info;
-  if (!info) throw new Error('the predictor reported no model info');
+  if (!info) {
+    await predictor.close();
+    throw new Error('the predictor reported no model info');
+  }
+  const stats = predictor.stats();
   return {
     info,
     // Keep every worker busy with one more image queued behind it.
-    concurrency: Math.max(1, predictor.stats().concurrency * 2),
-    predict: (image: string, options: Parameters<typeof predictor.predict>[1]) => predictor.predict(image, options),
+    concurrency: Math.max(1, stats.concurrency * 2),
+    setup: {
+      strategy: stats.strategy === 'locked' && settings.inThisThread ? 'in-process' : stats.strategy,
+      workers: Math.max(1, stats.workers.length),
+      threadsPerWorker: stats.threadsPerWorker ?? null,
+      chosenBy,
+    },
+    predict: (image, options) => predictor.predict(image, options),
     close: () => predictor.close(),
   };
+}
+
+/** The cores the defaults are sized to, for the summary line. */
+export function machineCores(): number {
+  return availableParallelism();
 }
 
 function positiveIntegerFlag(value: string | undefined, flag: string): number | undefined {
