@@ -1,6 +1,7 @@
 import { isMainThread } from 'node:worker_threads';
 import { BACKEND_CONTRACT_VERSION, type Backend, BackendUnavailableError, type LoadOptions, type ModelSource, readRegularFile } from '@yolokit/core';
-import * as ort from 'onnxruntime-node';
+import type * as OrtNode from 'onnxruntime-node';
+import { importRuntime } from './import-runtime.js';
 import { type OnnxRuntimeBinding, type OnnxSession, loadOnnxSession } from './onnx-session.js';
 import { applyTelemetryChoice, warnUnlessSwitchReachesRuntime } from './onnx-telemetry.js';
 import { checkOptionsObject, executionProviderList, type OnnxExecutionProvider, oneOf, optionalBoolean, positiveInteger } from './validate-options.js';
@@ -100,7 +101,7 @@ const EXECUTION_MODES: readonly ExecutionMode[] = ['sequential', 'parallel'];
 export function onnx(options?: OnnxNodeBackendOptions): Backend {
   const given = checkOptionsObject(options, 'onnx', OPTION_NAMES);
   const { providers, names } = executionProviderList(given.executionProviders, 'options.executionProviders', ['cpu']);
-  const sessionOptions: ort.InferenceSession.SessionOptions = {
+  const sessionOptions: OrtNode.InferenceSession.SessionOptions = {
     executionProviders: providers,
     intraOpNumThreads: positiveInteger(given.intraOpNumThreads, 'options.intraOpNumThreads'),
     interOpNumThreads: positiveInteger(given.interOpNumThreads, 'options.interOpNumThreads'),
@@ -112,7 +113,7 @@ export function onnx(options?: OnnxNodeBackendOptions): Backend {
   }
   const telemetry = optionalBoolean(given.telemetry, 'options.telemetry');
 
-  const binding: OnnxRuntimeBinding = {
+  const bindingFor = (ort: Ort): OnnxRuntimeBinding => ({
     runtimeName: 'onnxruntime-node',
     createSession: (bytes) => {
       // onnxruntime decides on telemetry when it creates its environment, at the process's first session.
@@ -120,40 +121,58 @@ export function onnx(options?: OnnxNodeBackendOptions): Backend {
       return ort.InferenceSession.create(bytes, sessionOptions);
     },
     createTensor: (data, dims) => new ort.Tensor('float32', data, dims),
-    describeRuntime: () => `onnxruntime-node ${runtimeVersion()} (${names.join(', ')})`,
-    classifyCreateError: (error) => classifyProviderFailure(error, names),
+    describeRuntime: () => `onnxruntime-node ${runtimeVersion(ort)} (${names.join(', ')})`,
+    classifyCreateError: (error) => classifyProviderFailure(ort, error, names),
     // Regular files only, at most LoadOptions.maxBytes: a FIFO or /dev/zero is refused, not read.
     readFile: readRegularFile,
-  };
+  });
 
   return {
     name: 'onnxruntime-node',
     contractVersion: BACKEND_CONTRACT_VERSION,
     async load(source: ModelSource, loadOptions?: LoadOptions): Promise<OnnxSession> {
+      const ort = await nodeRuntime();
       // Checked before reading the model: a provider this install lacks fails the same way for every model.
-      checkProvidersListed(names);
-      return loadOnnxSession(source, loadOptions, binding);
+      checkProvidersListed(ort, names);
+      return loadOnnxSession(source, loadOptions, bindingFor(ort));
     },
   };
 }
 
-function runtimeVersion(): string {
+type Ort = typeof OrtNode;
+
+let runtime: Promise<Ort> | undefined;
+
+/**
+ * onnxruntime-node, imported at the first load (an optional peer dependency: missing, it is a
+ * `BackendUnavailableError` naming the install command, not a failure to import this package).
+ */
+function nodeRuntime(): Promise<Ort> {
+  runtime ??= importRuntime('onnxruntime-node', () => import('onnxruntime-node'));
+  // A failed import is not cached: installing the runtime and loading again works without a restart.
+  runtime.catch(() => {
+    runtime = undefined;
+  });
+  return runtime;
+}
+
+function runtimeVersion(ort: Ort): string {
   return ort.env.versions.node ?? ort.env.versions.common;
 }
 
 /** Providers whose binaries ship inside the onnxruntime-node package (cuda and tensorrt are downloaded apart). */
-function bundledProviders(): string[] {
+function bundledProviders(ort: Ort): string[] {
   return ort.listSupportedBackends().filter((backend) => backend.bundled).map((backend) => backend.name);
 }
 
-function checkProvidersListed(names: readonly string[]): void {
+function checkProvidersListed(ort: Ort, names: readonly string[]): void {
   const supported = ort.listSupportedBackends().map((backend) => backend.name);
   const missing = names.filter((name) => !supported.includes(name));
-  if (missing.length > 0) throw unavailable(missing[0]);
+  if (missing.length > 0) throw unavailable(ort, missing[0]);
 }
 
 /** A session-creation failure caused by a provider (a library that does not load, no GPU adapter, ...). */
-function classifyProviderFailure(error: unknown, names: readonly string[]): BackendUnavailableError | undefined {
+function classifyProviderFailure(ort: Ort, error: unknown, names: readonly string[]): BackendUnavailableError | undefined {
   const message = error instanceof Error ? error.message : String(error);
   const lower = message.toLowerCase();
   const others = names.filter((name) => name !== 'cpu');
@@ -161,16 +180,16 @@ function classifyProviderFailure(error: unknown, names: readonly string[]): Back
   // operator without a kernel) and must stay MODEL_INVALID.
   if (others.length === 0) return undefined;
   const culprit = others.find((name) => lower.includes(name.toLowerCase()));
-  if (culprit) return unavailable(culprit, message, error);
+  if (culprit) return unavailable(ort, culprit, message, error);
   if (/no available backend found|backend not found|failed to load shared library|AppendExecutionProvider/i.test(message)) {
-    return unavailable(others[0], message, error);
+    return unavailable(ort, others[0], message, error);
   }
   return undefined;
 }
 
-function unavailable(name: string, detail?: string, cause?: unknown): BackendUnavailableError {
-  const available = bundledProviders();
-  const where = `onnxruntime-node ${runtimeVersion()} on ${process.platform}/${process.arch}`;
+function unavailable(ort: Ort, name: string, detail?: string, cause?: unknown): BackendUnavailableError {
+  const available = bundledProviders(ort);
+  const where = `onnxruntime-node ${runtimeVersion(ort)} on ${process.platform}/${process.arch}`;
   const reason = detail ? `could not be started by ${where}: ${firstLine(detail)}` : `is not available in ${where}`;
   return new BackendUnavailableError(
     `execution provider '${name}' ${reason}. Available providers: ${available.join(', ')}. ${providerHint(name)}`,

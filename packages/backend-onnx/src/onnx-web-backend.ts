@@ -1,5 +1,6 @@
 import { BACKEND_CONTRACT_VERSION, type Backend, BackendUnavailableError, describeValue, hasWebgpuAdapter, InvalidOptionError, type LoadOptions, type ModelSource, readRegularFile } from '@yolokit/core';
 import type * as OrtModule from 'onnxruntime-web';
+import { importRuntime } from './import-runtime.js';
 import type { FileReader } from './model-source.js';
 import { type OnnxRuntimeBinding, type OnnxSession, loadOnnxSession } from './onnx-session.js';
 import { checkOptionsObject, executionProviderList, type OnnxExecutionProvider, positiveInteger } from './validate-options.js';
@@ -127,11 +128,11 @@ const builds: { wasmOnly?: Promise<Ort>; full?: Promise<Ort> } = {};
 function runtimeFor(names: readonly string[]): Promise<Ort> {
   const full = inNode || names.some((name) => name === 'webgpu' || name === 'webnn');
   if (full) {
-    builds.full ??= import('onnxruntime-web');
+    builds.full ??= importRuntime('onnxruntime-web', () => import('onnxruntime-web'));
     return builds.full;
   }
   if (builds.full) return builds.full;
-  builds.wasmOnly ??= import('onnxruntime-web/wasm');
+  builds.wasmOnly ??= importRuntime('onnxruntime-web', () => import('onnxruntime-web/wasm'));
   return builds.wasmOnly;
 }
 

@@ -1,4 +1,4 @@
-// npm install @yolokit/core @yolokit/backend-onnx @yolokit/cli @yolokit/default-model sharp
+// npm install @yolokit/core @yolokit/backend-onnx onnxruntime-node @yolokit/cli @yolokit/default-model sharp
 import { onnx } from '@yolokit/backend-onnx';
 import { annotateImage } from '@yolokit/cli';
 import { createModel, YoloError } from '@yolokit/core';

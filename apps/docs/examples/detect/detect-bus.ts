@@ -1,4 +1,4 @@
-// npm install @yolokit/core @yolokit/backend-onnx @yolokit/cli
+// npm install @yolokit/core @yolokit/backend-onnx onnxruntime-node @yolokit/cli
 import { onnx } from '@yolokit/backend-onnx';
 import { annotateImage } from '@yolokit/cli';
 import { createModel } from '@yolokit/core';

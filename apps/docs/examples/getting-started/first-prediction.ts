@@ -1,4 +1,4 @@
-// npm install @yolokit/core @yolokit/backend-onnx
+// npm install @yolokit/core @yolokit/backend-onnx onnxruntime-node
 import { onnx } from '@yolokit/backend-onnx';
 import { createModel } from '@yolokit/core';
 
