@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +24,8 @@ beforeAll(async () => {
       .toFile(join(folder, `frame-${String(n).padStart(3, '0')}.png`));
   }
   await run('ffmpeg', ['-v', 'error', '-y', '-framerate', '10', '-i', join(folder, 'frame-%03d.png'), '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-qp', '0', join(folder, 'clip.mp4')]);
+  // 30 frames with the index first (faststart), to be cut short: ffprobe still reads it, the frames run out.
+  await run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=10', '-frames:v', '30', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-movflags', '+faststart', join(folder, 'whole.mp4')]);
   // A zero-frame MP4: FFmpeg asked for no frames writes a file without a video stream.
   await run('ffmpeg', ['-v', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=10', '-frames:v', '0', join(folder, 'zero.mp4')]);
 });
@@ -95,7 +97,7 @@ describe('openVideo: typed errors', () => {
 
   it('a missing file, a corrupt file, a truncated MP4 and a zero-frame MP4: VideoSourceError (IMAGE_UNREADABLE) with a reason', async () => {
     await writeFile(join(folder, 'corrupt.mp4'), Buffer.from('this is not a video at all, only some bytes '.repeat(40)));
-    const clip = await import('node:fs/promises').then((fs) => fs.readFile(join(folder, 'clip.mp4')));
+    const clip = await readFile(join(folder, 'clip.mp4'));
     await writeFile(join(folder, 'truncated.mp4'), clip.subarray(0, 600));
     const reasonOf = async (name: string) => {
       const error = await openVideo(join(folder, name)).catch((e) => e);
@@ -107,6 +109,22 @@ describe('openVideo: typed errors', () => {
     expect(await reasonOf('corrupt.mp4')).toMatch(/^unreadable: <dir>\/corrupt\.mp4 is not a video FFmpeg can read: .*Invalid data found/);
     expect(await reasonOf('truncated.mp4')).toMatch(/^unreadable: .*(moov atom not found|Invalid data)/);
     expect(await reasonOf('zero.mp4')).toBe('no-video: <dir>/zero.mp4 has no video stream');
+  });
+
+  it('a video damaged part-way: its good frames, then VideoSourceError failed saying how many of how many', async () => {
+    const whole = await readFile(join(folder, 'whole.mp4'));
+    await writeFile(join(folder, 'cut.mp4'), whole.subarray(0, Math.floor(whole.length * 0.85)));
+    const video = await openVideo(join(folder, 'cut.mp4'));
+    expect(video.info.frameCount).toBe(30);
+    const seen: number[] = [];
+    const error = await (async () => {
+      for await (const frame of video.frames()) seen.push(frame.index);
+    })().catch((e) => e);
+    expect(error).toBeInstanceOf(VideoSourceError);
+    expect(error.reason).toBe('failed');
+    expect(seen.length).toBeLessThan(30);
+    expect(seen).toEqual(Array.from({ length: seen.length }, (_, i) => i));
+    expect(error.message).toMatch(new RegExp(`cut\\.mp4 is damaged: FFmpeg decoded ${seen.length} of its 30 frames \\(.+\\)$`));
   });
 
   describe('a stream URL that never answers', () => {

@@ -22,7 +22,8 @@ export type VideoErrorReason = 'not-found' | 'unreadable' | 'no-video' | 'empty'
 
 /**
  * A video could not be read: missing (`not-found`), not a video FFmpeg can decode (`unreadable`), without a video
- * stream (`no-video`), without a single frame (`empty`), or FFmpeg failed while decoding it (`failed`). Code
+ * stream (`no-video`), without a single frame (`empty`), or FFmpeg failed while decoding it or found it damaged
+ * part-way, after its good frames (`failed`). Code
  * `IMAGE_UNREADABLE`, as an image that cannot be decoded: a video is frames of images.
  */
 export class VideoSourceError extends YoloError {

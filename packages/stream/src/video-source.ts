@@ -218,15 +218,16 @@ const SHOWINFO = /n:\s*(\d+)\s+pts:\s*(-?\d+)\s+pts_time:\s*(-?[\d.e+-]+)/;
  * is aborted.
  * @throws {@link FfmpegNotFoundError}, {@link VideoSourceError} (`empty`, `failed`), {@link VideoTimeoutError}
  */
-export async function* decodeFrames(source: string, info: Pick<VideoInfo, 'width' | 'height' | 'fps'>, options: VideoSourceOptions = {}): AsyncGenerator<VideoFrame> {
+export async function* decodeFrames(source: string, info: Pick<VideoInfo, 'width' | 'height' | 'fps'> & Partial<Pick<VideoInfo, 'frameCount'>>, options: VideoSourceOptions = {}): AsyncGenerator<VideoFrame> {
   const resolved = resolveVideoOptions(options);
   const { width, height } = info;
   const frameBytes = width * height * 3;
   const args = [
     '-hide_banner',
     '-nostdin',
+    // Each line tagged with its level ([info], [error], ...): showinfo's timestamps are info, damage is error.
     '-loglevel',
-    'info',
+    'level+info',
     ...inputArguments(source, resolved.timeoutMs),
     '-map',
     '0:v:0',
@@ -242,7 +243,7 @@ export async function* decodeFrames(source: string, info: Pick<VideoInfo, 'width
   ];
   const child = await start(resolved.ffmpegPath, args);
   const times: number[] = [];
-  let stderrTail = '';
+  let errors = '';
   let pending = '';
   let timeWaiter: (() => void) | undefined;
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
@@ -252,7 +253,7 @@ export async function* decodeFrames(source: string, info: Pick<VideoInfo, 'width
     for (const line of lines) {
       const match = SHOWINFO.exec(line);
       if (match && line.includes('showinfo')) times[Number(match[1])] = Number(match[3]);
-      else if (!line.includes('showinfo') && line.trim()) stderrTail = `${stderrTail}\n${line}`.slice(-2000);
+      else if (/\[(error|fatal|panic)\]/.test(line)) errors = `${errors}\n${line.replace(/^\[[^\]]+ @ 0x[0-9a-f]+\] /, '').replace(/\[(error|fatal|panic)\] /, '')}`.slice(-2000);
     }
     timeWaiter?.();
   });
@@ -295,9 +296,15 @@ export async function* decodeFrames(source: string, info: Pick<VideoInfo, 'width
     const code = await exit;
     if (aborted) return;
     if (code !== 0) {
-      throw new VideoSourceError(source, 'failed', `FFmpeg failed while decoding ${source} after ${index} frames: ${tail(stderrTail) || `exit code ${code}`}`);
+      throw new VideoSourceError(source, 'failed', `FFmpeg failed while decoding ${source} after ${index} frames: ${tail(errors) || `exit code ${code}`}`);
     }
     if (index === 0) throw new VideoSourceError(source, 'empty', `${source} has no frames (FFmpeg decoded none)`);
+    // FFmpeg ends a damaged file with success and the frames it could decode: fewer than the container promised,
+    // with errors on the way, is a damaged video (after the frames that were good).
+    const promised = 'frameCount' in info ? info.frameCount : undefined;
+    if (promised !== undefined && index < promised && errors !== '') {
+      throw new VideoSourceError(source, 'failed', `${source} is damaged: FFmpeg decoded ${index} of its ${promised} frames (${tail(errors, 1)})`);
+    }
   } finally {
     resolved.signal?.removeEventListener('abort', onAbort);
     await stop(child);
