@@ -7,10 +7,12 @@
 //
 // Configurations, each in fresh browsers:
 //   js-only          no session at all: first-use compilation of the JavaScript alone
-//   onnxruntime-web  the bundle @yolokit/backend-onnx/web uses (WebGPU-capable, loads the 28 MB jsep .wasm)
+//   onnxruntime-web  the full bundle (WebGPU-capable, loads the 28 MB jsep .wasm): what @yolokit/backend-onnx/web
+//                    loaded for every provider until it chose the build by provider; now only for webgpu/webnn
 //   single-threaded  the same with V8 flag --single-threaded: V8 compiles on the worker's own thread, nothing
 //                    in the background (session creation then takes that time instead)
-//   wasm-only        onnxruntime-web/wasm (no WebGPU, the 14 MB .wasm)
+//   wasm-only        onnxruntime-web/wasm (no WebGPU, the 14 MB .wasm): what @yolokit/backend-onnx/web loads for
+//                    WebAssembly alone
 //   no-opt           js-only with V8 flags --no-opt --no-maglev: the JavaScript never optimised (an upper bound
 //                    of first-use compilation)
 //
