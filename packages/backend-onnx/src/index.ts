@@ -9,3 +9,4 @@ export { onnx, type ExecutionMode, type GraphOptimizationLevel, type OnnxNodeBac
 export { readOnnxMetadata } from './onnx-metadata.js';
 export { onnxSpec, onnxWebSpec } from './onnx-spec.js';
 export type { OnnxExecutionProvider } from './validate-options.js';
+export { yolo, type YoloOptions } from './yolo.js';

@@ -8,3 +8,4 @@ export { onnxWeb, type OnnxWasmPaths, type OnnxWebBackendOptions } from './onnx-
 export { readOnnxMetadata } from './onnx-metadata.js';
 export { onnxWebSpec } from './onnx-spec.js';
 export type { OnnxExecutionProvider } from './validate-options.js';
+export { yolo, type YoloOptions } from './yolo-web.js';
