@@ -4,7 +4,6 @@
  * them like any model and reports the task's postprocess against inference. Kept short (one strategy, few
  * requests, one round); shapes and consistency are asserted, never timings.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,22 +12,10 @@ import { generatePicture, generateRotatedScene, taskModelPath } from '@yolokit/d
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BenchJson } from '../packages/cli/src/bench/bench-json.js';
+import { run } from './support/commands.js';
 import { repoRoot } from './support/fixtures.js';
 
 const bin = resolve(repoRoot, 'packages/cli/dist/bin.js');
-
-function yolokit(args: readonly string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  if (!existsSync(bin)) throw new Error(`${bin} is missing: build first (npx tsup in packages/cli)`);
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', fail);
-    child.on('close', (code) => done({ code, stdout, stderr }));
-  });
-}
 
 let work: string;
 beforeAll(async () => {
@@ -55,11 +42,13 @@ describe('yolokit bench: oriented-box and classification models', () => {
   ] as const) {
     it(`measures the ${task} shapes model and reports its postprocess against inference`, async () => {
       const json = join(work, `${task}.json`);
-      const run = await yolokit(
-        ['bench', '--model', taskModelPath(task), '--images', join(work, folder), '--strategies', 'locked', '--concurrency', '1', '--requests', '12', '--rounds', '1', '--warmup', '2', '--json', json, '--no-progress'],
+      if (!existsSync(bin)) throw new Error(`${bin} is missing: build first (npx turbo run build --filter=@yolokit/cli)`);
+      const bench = await run(
+        process.execPath,
+        [bin, 'bench', '--model', taskModelPath(task), '--images', join(work, folder), '--strategies', 'locked', '--concurrency', '1', '--requests', '12', '--rounds', '1', '--warmup', '2', '--json', json, '--no-progress'],
         work,
       );
-      expect(run.code, run.stderr).toBe(0);
+      expect(bench.code, bench.stderr).toBe(0);
       const report = JSON.parse(await readFile(json, 'utf8')) as BenchJson;
       expect(report.model.task).toBe(task);
       expect(report.model.inputSize).toEqual(inputSize);
@@ -72,8 +61,8 @@ describe('yolokit bench: oriented-box and classification models', () => {
       expect(post.inferenceMedianMs).toBe(stages.inference);
       expect(post.ratioToInference).toBeCloseTo(stages.postprocess / stages.inference, 3);
       const percent = `${(post.ratioToInference * 100).toFixed(1)}%`;
-      expect(run.stdout).toContain(`${task} postprocess: ${post.medianMs.toFixed(2)} ms per image (median) = ${percent} of inference`);
-      expect(run.stdout).toContain(`(${task}, onnxruntime-node`);
+      expect(bench.stdout).toContain(`${task} postprocess: ${post.medianMs.toFixed(2)} ms per image (median) = ${percent} of inference`);
+      expect(bench.stdout).toContain(`(${task}, onnxruntime-node`);
     }, 180_000);
   }
 });

@@ -23,10 +23,23 @@ const FILES = {
   'zidane.jpg': 'images/zidane.jpg',
 } as const;
 
+/** Runs a sample (its top-level code, as `node sample.js` would) and returns what it printed, call by call. */
+async function runSample(sample: string): Promise<unknown[][]> {
+  const printed: unknown[][] = [];
+  const log = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
+    printed.push(args);
+  });
+  try {
+    await import(join(examples, sample));
+  } finally {
+    log.mockRestore();
+  }
+  return printed;
+}
+
 describeWithFixtures('docs: the task guides\' samples, run', Object.values(FILES), () => {
   const folder = mkdtempSync(join(tmpdir(), 'yolokit-docs-tasks-'));
   const home = process.cwd();
-  let printed: unknown[][] = [];
 
   beforeAll(() => {
     for (const [name, fixture] of Object.entries(FILES)) symlinkSync(fixturePath(fixture), join(folder, name));
@@ -38,19 +51,7 @@ describeWithFixtures('docs: the task guides\' samples, run', Object.values(FILES
     rmSync(folder, { recursive: true, force: true });
   });
 
-  /** Runs a sample (its top-level code, as `node sample.js` would) and returns what it printed, call by call. */
-  async function run(sample: string): Promise<unknown[][]> {
-    printed = [];
-    const log = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
-      printed.push(args);
-    });
-    try {
-      await import(join(examples, sample));
-    } finally {
-      log.mockRestore();
-    }
-    return printed;
-  }
+  const run = runSample;
 
   afterEach(() => vi.restoreAllMocks());
 
@@ -152,18 +153,7 @@ describe("docs: the OBB and classification guides' samples (yolokit's own task m
     rmSync(folder, { recursive: true, force: true });
   });
 
-  async function run(sample: string): Promise<unknown[][]> {
-    const printed: unknown[][] = [];
-    const log = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => {
-      printed.push(args);
-    });
-    try {
-      await import(join(examples, sample));
-    } finally {
-      log.mockRestore();
-    }
-    return printed;
-  }
+  const run = runSample;
 
   /** Pixels of `drawn` that differ from `source` by more than a little, as a share of the image. */
   async function changedShare(source: string, drawn: string): Promise<number> {
