@@ -10,6 +10,8 @@
  * - IDF1: one global one-to-one matching of ground-truth trajectories to hypothesis trajectories maximising the
  *   frames where the pair overlaps (IDTP); IDF1 = 2 IDTP / (ground-truth detections + hypothesis detections).
  */
+// The evaluators' IoU (default-model's, as its mAP uses), not the tracker's own: the metric stays independent of it.
+import { boxIou as iou } from '@yolokit/default-model';
 import { hungarian } from '@yolokit/stream/track';
 
 export type Box = readonly [number, number, number, number];
@@ -37,14 +39,6 @@ export interface MotSummary {
   readonly mota: number;
   readonly idtp: number;
   readonly idf1: number;
-}
-
-function iou(a: Box, b: Box): number {
-  const w = Math.max(0, Math.min(a[2], b[2]) - Math.max(a[0], b[0]));
-  const h = Math.max(0, Math.min(a[3], b[3]) - Math.max(a[1], b[1]));
-  const inter = w * h;
-  const union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter;
-  return union > 0 ? inter / union : 0;
 }
 
 /** Least-cost matching of a rectangular cost matrix, pairs costing `Infinity` never taken. */
