@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -7,11 +7,16 @@ import { npm, succeed } from './support/commands.js';
 import { describeWithFixtures, fixturePath, repoRoot } from './support/fixtures.js';
 
 /**
- * The packages as users get them: `npm pack` of core, backend-onnx and cli, installed from the tarballs into an
- * empty folder outside the repository (the rest comes from the npm registry), then used from there.
+ * The packages as users get them: `npm pack` of every public package (packages/<name>/package.json without
+ * "private"), installed from the tarballs into an empty folder outside the repository (the rest comes from the
+ * npm registry), then used from there: a program, the bin, and each concurrency strategy.
  */
 
-const packages = ['core', 'backend-onnx', 'cli'] as const;
+/** Folders under packages/ of the public packages. */
+const packages = readdirSync(resolve(repoRoot, 'packages'))
+  .filter((folder) => existsSync(resolve(repoRoot, 'packages', folder, 'package.json')))
+  .filter((folder) => !JSON.parse(readFileSync(resolve(repoRoot, 'packages', folder, 'package.json'), 'utf8')).private)
+  .sort();
 const model = fixturePath('models/yolov8n_int8.onnx');
 const bus = fixturePath('images/bus.jpg');
 
@@ -47,7 +52,8 @@ describeWithFixtures('npm packages: packed, installed outside the repository, pr
     const allowScripts = { 'onnxruntime-node': false, sharp: true, protobufjs: true };
     await writeFile(join(app, 'package.json'), `${JSON.stringify({ name: 'yolokit-packaging-check', private: true, version: '0.0.0', allowScripts }, null, 2)}\n`);
     await writeFile(join(app, '.npmrc'), 'fund=false\naudit=false\n');
-    await succeed(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', ...packages.map((name) => packed.get(name)!.filename)], app);
+    // The runtime is an optional peer of @yolokit/backend-onnx: a Node user names it (the CLI also depends on it).
+    await succeed(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', ...packages.map((name) => packed.get(name)!.filename), 'onnxruntime-node@~1.30.0'], app);
   }, 900_000);
 
   afterAll(async () => {
@@ -55,6 +61,9 @@ describeWithFixtures('npm packages: packed, installed outside the repository, pr
   });
 
   it('each tarball holds its ESM, CJS and type builds and no sources; the bin keeps its shebang', async () => {
+    // The three of the first release and the ones made public since, at least (a package made private by
+    // mistake would silently drop out of every check here).
+    expect(packages).toEqual(expect.arrayContaining(['backend-onnx', 'backend-tfjs', 'cli', 'concurrency', 'core', 'default-model', 'queue', 'serve', 'stream']));
     for (const name of packages) {
       const paths = packed.get(name)!.files.map((f) => f.path);
       expect(paths).toContain('package.json');
@@ -121,4 +130,46 @@ describeWithFixtures('npm packages: packed, installed outside the repository, pr
     const { version: expected } = JSON.parse(await readFile(resolve(repoRoot, 'packages/cli/package.json'), 'utf8'));
     expect(version.stdout.trim()).toBe(expected);
   });
+
+  it('every strategy runs from the installed packages and gives the detections of one in-process model', async () => {
+    // The default model ships in @yolokit/default-model and its scenes are generated: no fixture, a small model.
+    await writeFile(
+      join(app, 'strategies.mjs'),
+      [
+        "import { onnx } from '@yolokit/backend-onnx';",
+        "import { onnxSpec } from '@yolokit/backend-onnx/spec';",
+        "import { createPredictor } from '@yolokit/concurrency';",
+        "import { createModel } from '@yolokit/core';",
+        "import { defaultModelPath, generateScene } from '@yolokit/default-model';",
+        'const scenes = [0, 1, 2, 3].map((seed) => generateScene(seed));',
+        'const summary = (results) => results.map((r) => r.detections.map((d) => [d.classId, ...d.box.map((v) => Math.round(v * 100) / 100)]));',
+        "const local = await createModel({ backend: onnx({ intraOpNumThreads: 1 }), model: defaultModelPath('onnx') });",
+        'const reference = [];',
+        'for (const scene of scenes) reference.push(await local.predict(scene));',
+        'await local.dispose();',
+        'const out = { reference: summary(reference), strategies: {} };',
+        "const model = { backend: onnxSpec(), model: defaultModelPath('onnx') };",
+        "for (const strategy of ['locked', 'threads', 'processes', 'auto']) {",
+        "  const extra = strategy === 'auto' ? { auto: { images: scenes.slice(0, 2), rounds: 1, requests: 4 } } : strategy === 'locked' ? {} : { workers: 2 };",
+        '  const predictor = await createPredictor({ strategy, model, ...extra, transferImages: false });',
+        '  try {',
+        '    out.strategies[strategy] = { detections: summary(await predictor.predictMany(scenes)), workers: predictor.stats().workers.length };',
+        '  } finally {',
+        '    await predictor.close();',
+        '  }',
+        '}',
+        "out.resolved = ['@yolokit/concurrency', '@yolokit/default-model', '@yolokit/backend-onnx/spec'].map((name) => import.meta.resolve(name));",
+        'console.log(JSON.stringify(out));',
+      ].join('\n'),
+    );
+    const { stdout } = await succeed(process.execPath, ['strategies.mjs'], app);
+    const output = JSON.parse(stdout) as { reference: unknown[][]; strategies: Record<string, { detections: unknown[][]; workers: number }>; resolved: string[] };
+    expect(output.reference.flat().length).toBeGreaterThanOrEqual(8);
+    expect(Object.keys(output.strategies)).toEqual(['locked', 'threads', 'processes', 'auto']);
+    for (const [strategy, { detections }] of Object.entries(output.strategies)) expect(detections, strategy).toEqual(output.reference);
+    expect(output.strategies.locked.workers).toBe(1);
+    expect(output.strategies.threads.workers).toBe(2);
+    expect(output.strategies.processes.workers).toBe(2);
+    for (const url of output.resolved) expect(url.startsWith(`file://${app}/node_modules/`)).toBe(true);
+  }, 300_000);
 });
