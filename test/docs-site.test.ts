@@ -258,6 +258,48 @@ describeBuiltSite('docs site: the built output', () => {
         return (report.configurations ?? report.results ?? []).length;
       });
       expect(counts).toContain(Number(page.match(/data-configurations="(\d+)"/)?.[1]));
+      const shown = committed
+        .map((file) => JSON.parse(readFileSync(join(docsRoot, 'bench-results', file), 'utf8')) as CommittedBench)
+        .find((report) => (report.configurations ?? report.results ?? []).length === Number(page.match(/data-configurations="(\d+)"/)?.[1]));
+      expectBestPerStrategy(page, shown!);
     }
   });
 });
+
+/** The fields of a committed bench file that the compare page's lead table and model line come from. */
+interface CommittedBench {
+  model?: { path?: string; file?: string; sha256?: string };
+  configurations?: { strategy: string; workers: number; threadsPerWorker: number; concurrency: number; throughput: number }[];
+  results?: CommittedBench['configurations'];
+}
+
+/**
+ * The compare page leads with one row per strategy, its highest-throughput setup as the JSON has it (fastest
+ * first), draws one line per strategy, and names the model by file name and checksum, never by the recording
+ * machine's path.
+ */
+function expectBestPerStrategy(page: string, report: CommittedBench): void {
+  const configurations = report.configurations ?? report.results ?? [];
+  const best = new Map<string, (typeof configurations)[number]>();
+  for (const c of configurations) if (!best.has(c.strategy) || c.throughput > best.get(c.strategy)!.throughput) best.set(c.strategy, c);
+  const expected = [...best.values()].sort((a, b) => b.throughput - a.throughput);
+  const table = page.slice(page.indexOf('class="compare-best-table"'), page.indexOf('</table>', page.indexOf('class="compare-best-table"')));
+  const rows = [...table.matchAll(/<tr data-strategy="([^"]+)"[^>]*><td[^>]*>[^<]*<\/td><td[^>]*>(\d+) × (\d+)<\/td><td[^>]*>(\d+)<\/td><td[^>]*>([\d.]+)<\/td>/g)].map((m) => [
+    m[1],
+    Number(m[2]),
+    Number(m[3]),
+    Number(m[4]),
+    m[5],
+  ]);
+  expect(rows).toEqual(expected.map((c) => [c.strategy, c.workers, c.threadsPerWorker, c.concurrency, c.throughput.toFixed(2)]));
+  // One line per strategy in every chart, not one per setup.
+  const counts = [...page.matchAll(/data-series-count="(\d+)"/g)].map((m) => Number(m[1]));
+  expect(counts.length).toBeGreaterThanOrEqual(4);
+  for (const count of counts) expect(count).toBe(best.size);
+  const file = report.model?.file ?? report.model?.path?.split('/').pop();
+  // Vue adds its scoped-style attribute to each element, after the class.
+  expect(page).toMatch(new RegExp(`<code class="compare-model"[^>]*>${file?.replaceAll('.', '\\.')}</code>`));
+  if (report.model?.sha256) expect(page).toMatch(new RegExp(`<code class="compare-sha256"[^>]*>${report.model.sha256}</code>`));
+  if (report.model?.path?.includes('/')) expect(page).not.toContain(report.model.path);
+}
+

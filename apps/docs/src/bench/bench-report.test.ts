@@ -35,6 +35,18 @@ describe('parseBenchReport', () => {
     });
   });
 
+  it("names the model by its file, never the recording machine's folders, with its checksum", () => {
+    const sha256 = 'ab'.repeat(32);
+    for (const path of ['/work/shared/fixtures/models/yolov8n_int8.onnx', 'C:\\models\\yolov8n_int8.onnx']) {
+      const parsed = parseBenchReport(report({ model: { path, sha256 } }), 'a.json');
+      expect([parsed.model, parsed.modelSha256]).toEqual(['yolov8n_int8.onnx', sha256]);
+    }
+    expect(parseBenchReport(report(), 'a.json').modelSha256).toBeUndefined();
+    expect(() => parseBenchReport(report({ model: { path: 'm.onnx', sha256: 'abc' } }), 'a.json')).toThrow(
+      "a.json: model.sha256 must be the model file's SHA-256 as 64 lowercase hex digits, got \"abc\"",
+    );
+  });
+
   it('accepts the list of configurations under "results"', () => {
     const { configurations, ...rest } = report();
     expect(parseBenchReport({ ...rest, results: configurations }, 'a.json').configurations).toHaveLength(1);

@@ -48,8 +48,13 @@ export interface BenchReport {
   readonly version: number | string | undefined;
   /** When it was measured (ISO 8601), when the file says. */
   readonly createdAt: string | undefined;
-  /** The model measured, when the file says: a path, or a description. */
+  /**
+   * The model measured, when the file says: its file name (a path's last part: the folders are the recording
+   * machine's and mean nothing to a reader), or a description.
+   */
   readonly model: string | undefined;
+  /** The model file's SHA-256 (64 hex digits), when the file records it (`model.sha256`, written by `bench:record`). */
+  readonly modelSha256: string | undefined;
   /** The machine it was measured on, as the file describes it (CPU, cores, memory, OS, Node, runtimes...). */
   readonly machine: Readonly<Record<string, string | number | boolean>>;
   readonly baselines: BenchBaselines;
@@ -97,6 +102,7 @@ export function parseBenchReport(json: unknown, file: string): BenchReport {
     version: typeof version === 'number' || typeof version === 'string' ? version : undefined,
     createdAt: typeof createdAt === 'string' ? createdAt : undefined,
     model: modelName(json.model),
+    modelSha256: modelChecksum(json.model, fail),
     machine,
     baselines,
     configurations,
@@ -147,10 +153,23 @@ function baselineValue(value: unknown, field: string, fail: (field: string, mess
 }
 
 function modelName(value: unknown): string | undefined {
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string') return fileName(value);
   if (!isRecord(value)) return undefined;
-  for (const key of ['path', 'name', 'file', 'description']) if (typeof value[key] === 'string') return value[key] as string;
-  return undefined;
+  for (const key of ['file', 'path', 'name']) if (typeof value[key] === 'string') return fileName(value[key] as string);
+  return typeof value.description === 'string' ? value.description : undefined;
+}
+
+/** `/home/me/models/yolov8n.onnx` (or a Windows path) → `yolov8n.onnx`. */
+function fileName(path: string): string {
+  return path.split(/[/\\]/).filter(Boolean).pop() ?? path;
+}
+
+function modelChecksum(value: unknown, fail: (field: string, message: string) => never): string | undefined {
+  if (!isRecord(value) || value.sha256 === undefined) return undefined;
+  if (typeof value.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(value.sha256)) {
+    return fail('model.sha256', `must be the model file's SHA-256 as 64 lowercase hex digits, got ${describe(value.sha256)}`);
+  }
+  return value.sha256;
 }
 
 /** `{ cpu: { model: 'X', cores: 2 }, node: 'v20' }` → `{ 'cpu.model': 'X', 'cpu.cores': 2, node: 'v20' }`. */

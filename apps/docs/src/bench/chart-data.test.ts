@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BenchConfiguration, BenchReport } from './bench-report.js';
-import { bestThroughput, concurrencies, METRICS, seriesOf, setupLabel } from './chart-data.js';
+import { bestPerStrategy, bestSeriesOf, bestThroughput, concurrencies, METRICS, seriesOf, setupLabel } from './chart-data.js';
 
 /** Test inputs, not measurements. */
 function configuration(strategy: string, concurrency: number, throughput: number, workers = 1): BenchConfiguration {
@@ -11,6 +11,7 @@ const report: BenchReport = {
   version: 1,
   createdAt: undefined,
   model: undefined,
+  modelSha256: undefined,
   machine: { cores: 2 },
   baselines: { bareRun: 1, singleThread: 1 },
   configurations: [configuration('threads', 16, 3, 2), configuration('locked', 1, 1), configuration('threads', 1, 2, 2), configuration('locked', 16, 4)],
@@ -36,5 +37,19 @@ describe('chart data', () => {
 
   it('finds the configuration with the highest throughput', () => {
     expect(bestThroughput(report)).toMatchObject({ strategy: 'locked', concurrency: 16 });
+  });
+
+  it('finds the best setup of each strategy, in file order, and draws only those', () => {
+    const sweep: BenchReport = {
+      ...report,
+      configurations: [...report.configurations, configuration('threads', 16, 5, 1), configuration('threads', 1, 1, 1), configuration('processes', 4, 2, 2)],
+    };
+    expect(bestPerStrategy(sweep).map((c) => [setupLabel(c), c.concurrency, c.throughput])).toEqual([
+      ['threads 1×1', 16, 5],
+      ['locked 1×1', 16, 4],
+      ['processes 2×1', 4, 2],
+    ]);
+    expect(bestSeriesOf(sweep, METRICS.throughput).map((s) => s.label)).toEqual(['locked 1×1', 'threads 1×1', 'processes 2×1']);
+    expect(seriesOf(sweep, METRICS.throughput)).toHaveLength(4);
   });
 });

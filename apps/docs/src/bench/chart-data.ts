@@ -63,3 +63,25 @@ export function seriesOf(report: BenchReport, metric: Metric): ChartSeries[] {
 export function bestThroughput(report: BenchReport): BenchConfiguration {
   return report.configurations.reduce((best, c) => (c.throughput > best.throughput ? c : best));
 }
+
+/**
+ * The best setup of each strategy: its configuration with the highest throughput (the first listed among
+ * equals), strategies in the order they first appear in the file. What the page leads with.
+ */
+export function bestPerStrategy(report: BenchReport): BenchConfiguration[] {
+  const best = new Map<string, BenchConfiguration>();
+  for (const configuration of report.configurations) {
+    const current = best.get(configuration.strategy);
+    if (!current || configuration.throughput > current.throughput) best.set(configuration.strategy, configuration);
+  }
+  return [...best.values()];
+}
+
+/**
+ * {@link seriesOf} for the best setup of each strategy only ({@link bestPerStrategy}): one line per strategy,
+ * which a reader can follow, instead of one per workers × threads split.
+ */
+export function bestSeriesOf(report: BenchReport, metric: Metric): ChartSeries[] {
+  const labels = new Set(bestPerStrategy(report).map(setupLabel));
+  return seriesOf(report, metric).filter((series) => labels.has(series.label));
+}
