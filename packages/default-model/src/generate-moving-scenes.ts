@@ -1,6 +1,7 @@
-import { InvalidOptionError } from '@yolokit/core';
+import { InvalidOptionError, type OrientedBox, orientedBoxBounds, regularizeOrientedBox } from '@yolokit/core';
 import { CLASS_NAMES } from './class-names.js';
-import { addNoise, contrastingColour, paintBackground, paintShape, resolveSize, type Scene, type SceneObject, type SceneOptions, sampleBackground, type Shape } from './generate-scene.js';
+import { insideRotated, OBB_CLASS_NAMES } from './generate-rotated-scene.js';
+import { addNoise, contrastingColour, paintBackground, paintCoverage, paintShape, resolveSize, type Scene, type SceneObject, type SceneOptions, sampleBackground, type Shape } from './generate-scene.js';
 import { Random } from './random.js';
 
 /** Options of {@link generateMovingScenes}. */
@@ -21,12 +22,21 @@ export interface MovingScenesOptions {
    * @defaultValue 4
    */
   readonly objects?: number;
+  /**
+   * Draw the oriented-box model's rotated shapes (rectangle, ellipse, triangle; `OBB_CLASS_NAMES`), each at its own
+   * angle turning slowly, with their exact oriented boxes in `obb`, instead of the default model's shapes.
+   * @defaultValue false
+   */
+  readonly rotated?: boolean;
 }
 
 /** An object of a moving scene: a {@link SceneObject} with its identity, the same in every frame. */
-export interface MovingSceneObject extends SceneObject {
+export interface MovingSceneObject extends Omit<SceneObject, 'className'> {
   /** 1, 2, ...: the object's identity across frames. */
   readonly id: number;
+  readonly className: string;
+  /** `rotated` clips: the exact oriented box, regularised as Ultralytics' results (`box` is its extent). */
+  readonly obb?: OrientedBox;
 }
 
 /** One frame: a raw RGB image (pass it to `model.predict`) and its exact objects with identities. */
@@ -73,7 +83,8 @@ export function generateMovingScenes(seed: number, options: MovingScenesOptions 
     const classId = random.int(0, CLASS_NAMES.length - 1);
     const size = side * random.uniform(0.14, 0.2);
     const pair = Math.floor(i / 2);
-    const laneY = (height * (2 * pair + 1)) / (2 * pairs) + (i % 2 === 0 ? -0.35 : 0.35) * size;
+    // Rotated shapes pass a little further apart: the oriented-box model was trained on shapes that never overlap.
+    const laneY = (height * (2 * pair + 1)) / (2 * pairs) + (i % 2 === 0 ? -1 : 1) * (options.rotated ? 0.4 : 0.35) * size;
     const rightward = i % 2 === 0;
     const margin = 2 + random.uniform(0, width * 0.08);
     const left = margin;
@@ -87,7 +98,9 @@ export function generateMovingScenes(seed: number, options: MovingScenesOptions 
       apex: (['up', 'down', 'left', 'right'] as const)[random.int(0, 3)],
       colour: contrastingColour(random, centre),
     };
-    return { id: i + 1, shape, size, fromX, toX, y1 };
+    // Rotated shapes: as long as a default shape is wide, a half to two thirds as broad, turning 0.01 rad a frame.
+    const rotation = options.rotated ? { classId: random.int(0, OBB_CLASS_NAMES.length - 1), breadth: size / random.uniform(1.5, 2), angle: random.uniform(0, Math.PI) } : undefined;
+    return { id: i + 1, shape, size, fromX, toX, y1, rotation };
   });
   const frames: MovingSceneFrame[] = [];
   for (let index = 0; index < frameCount; index++) {
@@ -96,6 +109,13 @@ export function generateMovingScenes(seed: number, options: MovingScenesOptions 
     const objects: MovingSceneObject[] = [];
     for (const path of paths) {
       const x1 = path.fromX + (path.toX - path.fromX) * t;
+      if (path.rotation) {
+        const { classId, breadth, angle } = path.rotation;
+        const turned: OrientedBox = { cx: x1 + path.size / 2, cy: path.y1 + path.size / 2, w: path.size, h: breadth, angle: angle + 0.01 * index };
+        paintCoverage(image, width, height, orientedBoxBounds(turned), insideRotated(classId, turned), path.shape.colour);
+        objects.push({ id: path.id, classId, className: OBB_CLASS_NAMES[classId], box: orientedBoxBounds(turned), obb: regularizeOrientedBox(turned) });
+        continue;
+      }
       const box: [number, number, number, number] = [x1, path.y1, x1 + path.size, path.y1 + path.size];
       paintShape(image, width, height, { ...path.shape, box });
       objects.push({ id: path.id, classId: path.shape.classId, className: CLASS_NAMES[path.shape.classId], box });
