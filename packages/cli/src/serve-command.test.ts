@@ -35,7 +35,7 @@ describe('yolokit serve flags', () => {
       root,
       { YOLOKIT_API_KEY: 'from-the-environment' },
     );
-    const backend = { module: '@yolokit/backend-onnx', export: 'onnx' };
+    const backend = { module: '@yolokit/backend-onnx', export: 'onnx', threadsOption: 'intraOpNumThreads' };
     expect(options.listen).toEqual({ host: '127.0.0.1', port: 0 });
     expect(options.server).toEqual({
       models: [

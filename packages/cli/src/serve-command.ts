@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import { InvalidOptionError } from '@yolokit/core';
 import { type Command, Option } from 'commander';
+import { backendSpecOf } from './backend-spec-of.js';
 import { BACKEND_NAMES, type BackendName, resolveModelPath } from './image-predictor.js';
 import type { CliIo } from './run-predict.js';
 
@@ -30,12 +31,6 @@ export const SERVE_STRATEGY_NAMES = ['locked', 'threads', 'processes', 'auto'] a
 /** The environment variable that holds the API key when `--api-key` is not given (keeps it out of `ps`). */
 export const API_KEY_ENV = 'YOLOKIT_API_KEY';
 
-/** The backends of `--backend`, as module specifiers each worker thread or process imports by itself. */
-const BACKEND_MODULES: Readonly<Record<BackendName, { module: string; export: string }>> = {
-  onnx: { module: '@yolokit/backend-onnx', export: 'onnx' },
-  'onnx-web': { module: '@yolokit/backend-onnx/web', export: 'onnxWeb' },
-  tfjs: { module: '@yolokit/backend-tfjs', export: 'tfjs' },
-};
 
 /**
  * `@yolokit/serve`, an optional peer, as far as this command uses it. Named by a variable so that the CLI's
@@ -111,7 +106,7 @@ export function serveOptionsFromFlags(flags: ServeCommandFlags, cwd: string, env
   const models = flags.model.map((model, i) => ({
     ...optional('name', flags.name[i]),
     strategy,
-    model: { backend: BACKEND_MODULES[flags.backend], model: resolveModelPath(model, cwd) },
+    model: { backend: backendSpecOf(flags.backend), model: resolveModelPath(model, cwd) },
     ...optional('workers', workers),
     ...optional('threadsPerWorker', positiveIntegerFlag(flags.threadsPerWorker, '--threads-per-worker')),
     // A server answers 429 rather than letting requests pile up: a short queue by default.
