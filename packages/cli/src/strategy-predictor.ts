@@ -11,9 +11,13 @@ export type StrategyName = (typeof STRATEGY_NAMES)[number];
  * The pool `yolokit predict` uses for more than one image when no `--strategy` is given: one single-threaded
  * worker thread per core. Measured on this project's 2-core machine with 96 COCO images and yolov8n_int8
  * (`node bench/cli-predict-defaults.mjs`, see bench/README.md): one model in the process used about one core
- * (onnxruntime's intra-op threads idle while sharp decodes and the post-processing runs); a pool of one worker
- * per core keeps both busy. `auto` was not made the default: its sweep (two pools × every split of the cores,
- * three rounds) costs more time than a run of a hundred images takes, and it picks the same split here.
+ * (issue 16: 8.9 s wall for 9.0 CPU s, against 4.7 s with two worker threads; onnxruntime's intra-op threads
+ * idle while sharp decodes and the output is decoded); a pool of one worker per core can keep both busy, for
+ * about one more CPU second (a second model). While other work loaded the machine (load average 6 to 20 on 2
+ * cores) the pool took 0.62 to 1.14 times the former default's wall time: with no idle core to use, its extra
+ * CPU second shows. `auto` was not made the default: its sweep (two pools × every split of
+ * the cores, three rounds) took 60 to 245 s and 28 to 44 CPU s here, more than the run itself, and chose 2 × 1
+ * in 4 of 5 runs (threads or processes; 1 × 2 once).
  */
 export const DEFAULT_POOL = 'threads' as const;
 
