@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,6 +71,27 @@ describe('openVideo: FFmpeg sources', () => {
     expect(frames).toHaveLength(6);
     for (const frame of frames) expect(Array.from(frame.data.subarray(0, 3))).toEqual(colourOf(frame.index));
     expect(frames[5].time).toBe(0.2);
+  });
+
+  it('an http:// URL (the MP4 served on 127.0.0.1): the same facts and frames as the file', async () => {
+    const bytes = await readFile(join(folder, 'clip.mp4'));
+    const server = createHttpServer((request, response) => {
+      // FFmpeg seeks in an MP4 over HTTP with ranges; a plain 200 of the whole file works too.
+      response.writeHead(200, { 'Content-Type': 'video/mp4', 'Content-Length': bytes.length });
+      response.end(bytes);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/clip.mp4`;
+      const video = await openVideo(url, { timeoutMs: 10_000 });
+      expect(video.info).toMatchObject({ width: 64, height: 48, fps: 10, frameCount: 6 });
+      const frames = await collect(video.frames());
+      expect(frames.map((f) => [f.index, f.time])).toEqual([0, 1, 2, 3, 4, 5].map((i) => [i, i / 10]));
+      expect(Math.abs(frames[4].data[0] - colourOf(4)[0])).toBeLessThanOrEqual(3);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 
   it('leaving the loop early kills and reaps FFmpeg', async () => {
