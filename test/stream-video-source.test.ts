@@ -75,7 +75,7 @@ describe('openVideo: FFmpeg sources', () => {
 
   it('an http:// URL (the MP4 served on 127.0.0.1): the same facts and frames as the file', async () => {
     const bytes = await readFile(join(folder, 'clip.mp4'));
-    const server = createHttpServer((request, response) => {
+    const server = createHttpServer((_request, response) => {
       // FFmpeg seeks in an MP4 over HTTP with ranges; a plain 200 of the whole file works too.
       response.writeHead(200, { 'Content-Type': 'video/mp4', 'Content-Length': bytes.length });
       response.end(bytes);
