@@ -82,7 +82,8 @@ describeWithFixtures('concurrency: every strategy equals sequential single-insta
   let redis: RedisServer | undefined;
   const queueOptions = async (): Promise<Omit<PredictorOptions, 'model'>> => {
     redis ??= await startRedisServer();
-    return { strategy: 'queue', queue: { name: 'concurrency-equivalence', redis: redis.url }, workers: 2, threadsPerWorker: 1 };
+    // The worker reads paths only under allowed roots (issue 15's trust model): the images' folder.
+    return { strategy: 'queue', queue: { name: 'concurrency-equivalence', redis: redis.url, allowRoots: [fixturePath(COCO)] }, workers: 2, threadsPerWorker: 1 };
   };
 
   const cases: Array<{
