@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { onnx } from '@yolokit/backend-onnx';
+import { onnxSpec } from '@yolokit/backend-onnx/spec';
 import { createPredictor, type ModelSpec, type Predictor } from '@yolokit/concurrency';
 import { createModel, type YoloModel } from '@yolokit/core';
 import { DEFAULT_MODEL_PREDICT_DEFAULTS, defaultModelPath, generateMovingScenes, type MovingScenes } from '@yolokit/default-model';
@@ -29,7 +30,7 @@ async function encode(clip: MovingScenes, path: string): Promise<void> {
 }
 
 const spec = (): ModelSpec => ({
-  backend: { module: '@yolokit/backend-onnx', export: 'onnx', threadsOption: 'intraOpNumThreads' },
+  backend: onnxSpec(),
   model: defaultModelPath('onnx'),
   defaults: { ...DEFAULT_MODEL_PREDICT_DEFAULTS },
 });

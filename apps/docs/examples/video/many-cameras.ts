@@ -1,4 +1,5 @@
 // Four sources on one pool of two processes: detection on any worker, each stream's tracker here, in frame order.
+import { onnxSpec } from '@yolokit/backend-onnx/spec';
 import { createPredictor } from '@yolokit/concurrency';
 import { track, VideoSourceError, VideoTimeoutError } from '@yolokit/stream';
 
@@ -6,7 +7,7 @@ const predictor = await createPredictor({
   strategy: 'processes',
   workers: 2,
   retryOnWorkerDeath: true, // a worker that dies: its frames are predicted again, the order holds
-  model: { backend: { module: '@yolokit/backend-onnx', export: 'onnx', threadsOption: 'intraOpNumThreads' }, model: 'yolov8n.onnx' },
+  model: { backend: onnxSpec(), model: 'yolov8n.onnx' },
 });
 
 const sources = ['entrance.mp4', 'yard.mp4', 'rtsp://10.0.0.7/live', '/dev/video0'];
