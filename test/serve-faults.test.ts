@@ -6,7 +6,9 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { crc32, deflateSync } from 'node:zlib';
+import { onnxSpec } from '@yolokit/backend-onnx/spec';
 import { createServer, type YoloServer } from '@yolokit/serve';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,7 +61,7 @@ describe('serve: hostile input', () => {
     async function* chunks() {
       for (let i = 0; i < 100; i++) yield huge.subarray(i * 1024 * 1024, (i + 1) * 1024 * 1024);
     }
-    const streamed = await request(`${base}/v1/predict`, { method: 'POST', body: chunks(), headers: { 'content-type': 'image/jpeg' } }).then(
+    const streamed = await request(`${base}/v1/predict`, { method: 'POST', body: Readable.from(chunks()), headers: { 'content-type': 'image/jpeg' } }).then(
       async (response) => ({ status: response.statusCode, json: (await response.body.json()) as { code: string } }),
       (error: Error) => ({ status: 0, json: { code: `connection closed: ${error.message}` } }),
     );
@@ -81,7 +83,7 @@ describeWithFixtures('serve: a worker process killed under load', ['models/yolov
   beforeAll(async () => {
     const folder = fixturePath('coco32/images');
     images = readdirSync(folder).sort().slice(0, 8).map((file) => readFileSync(join(folder, file)));
-    const model = { backend: { module: '@yolokit/backend-onnx', export: 'onnx' }, model: fixturePath('models/yolov8n_int8.onnx') };
+    const model = { backend: onnxSpec(), model: fixturePath('models/yolov8n_int8.onnx') };
     server = await createServer({
       models: [
         { name: 'plain', strategy: 'processes', workers: 2, threadsPerWorker: 1, model },

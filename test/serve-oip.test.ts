@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { onnx } from '@yolokit/backend-onnx';
+import { onnxSpec } from '@yolokit/backend-onnx/spec';
 import { createModel, type Result, type YoloModel } from '@yolokit/core';
 import { DEFAULT_MODEL_PREDICT_DEFAULTS, defaultModelPath, generateScene } from '@yolokit/default-model';
 import { createServer, type YoloServer } from '@yolokit/serve';
@@ -173,7 +174,7 @@ describe('serve: Open Inference Protocol (KServe v2 REST)', () => {
 
 describeWithFixtures('serve: OIP with yolov8n_int8 on bus.jpg', ['models/yolov8n_int8.onnx', 'images/bus.jpg'], () => {
   it('answers the library detections through a threads pool, by the file name', async () => {
-    const spec = { backend: { module: '@yolokit/backend-onnx', export: 'onnx' }, model: fixturePath('models/yolov8n_int8.onnx') };
+    const spec = { backend: onnxSpec(), model: fixturePath('models/yolov8n_int8.onnx') };
     const bus = readFileSync(fixturePath('images/bus.jpg'));
     const model = await createModel({ backend: onnx(), model: spec.model });
     const server = await createServer({ models: [{ strategy: 'threads', workers: 1, model: spec }] });

@@ -1,3 +1,4 @@
+import { onnxSpec } from '@yolokit/backend-onnx/spec';
 import type { ModelSpec } from '@yolokit/concurrency';
 import { DEFAULT_MODEL_PREDICT_DEFAULTS, defaultModelPath, generateScene } from '@yolokit/default-model';
 import sharp from 'sharp';
@@ -5,7 +6,7 @@ import { request } from 'undici';
 
 /** The default shapes model as a spec (no fixture needed), with its recommended defaults. */
 export const shapesSpec = (): ModelSpec => ({
-  backend: { module: '@yolokit/backend-onnx', export: 'onnx' },
+  backend: onnxSpec(),
   model: defaultModelPath(),
   defaults: DEFAULT_MODEL_PREDICT_DEFAULTS,
 });

@@ -1,9 +1,10 @@
 // A server from a program: the same createPredictor options per model, then Fastify's listen and a graceful close.
+import { onnxSpec } from '@yolokit/backend-onnx/spec';
 import { createServer } from '@yolokit/serve';
 
 const server = await createServer({
   models: [
-    { strategy: 'threads', workers: 2, maxQueue: 64, model: { backend: { module: '@yolokit/backend-onnx', export: 'onnx' }, model: 'yolov8n.onnx' } },
+    { strategy: 'threads', workers: 2, maxQueue: 64, model: { backend: onnxSpec(), model: 'yolov8n.onnx' } },
   ],
   requestTimeoutMs: 10_000,
   apiKey: process.env.YOLOKIT_API_KEY, // every route but /v2/health/* then needs it
