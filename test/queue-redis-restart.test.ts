@@ -37,7 +37,7 @@ describeWithFixtures('queue: Redis restarted mid-run', [MODEL, COCO], () => {
       reference = await sequentialReference(fixturePath(MODEL), images);
     }, 300_000);
 
-    const workerFlags = ['--lock-duration', '4000', '--stalled-interval', '1000', '--shutdown-timeout', '3000'];
+    const workerFlags = ['--lock-duration', '4000', '--stalled-interval', '1000', '--shutdown-timeout', '3000', '--allow-root', fixturePath(COCO)];
 
     describe('restarted after 1.5 s', () => {
       const rig = new QueueRig();
