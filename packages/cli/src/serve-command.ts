@@ -4,6 +4,7 @@ import { type Command, Option } from 'commander';
 import { backendSpecOf } from './backend-spec-of.js';
 import { BACKEND_NAMES, type BackendName, resolveModelPath } from './image-predictor.js';
 import type { CliIo } from './run-predict.js';
+import { collect, positiveIntegerFlag } from './flag-values.js';
 
 /** The flags of `yolokit serve` as commander hands them over. */
 export interface ServeCommandFlags {
@@ -45,7 +46,6 @@ interface ServeModule {
   }>;
 }
 
-const collect = (value: string, previous: readonly string[]): string[] => [...previous, value];
 
 /** Adds `yolokit serve` to `program`. */
 export function registerServeCommand(program: Command, io: CliIo, environment: NodeJS.ProcessEnv = process.env): void {
@@ -173,13 +173,4 @@ export async function runServeCommand(
     signals.on('SIGINT', onSignal);
   });
   io.stdout.write('yolokit serve stopped\n');
-}
-
-function positiveIntegerFlag(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) {
-    throw new InvalidOptionError(flag, `${flag} must be a positive integer, got ${JSON.stringify(value)}`);
-  }
-  return n;
 }

@@ -2,6 +2,7 @@ import { availableParallelism } from 'node:os';
 import { InvalidOptionError } from '@yolokit/core';
 import { backendSpecOf } from './backend-spec-of.js';
 import { createInProcessPredictor, type ImagePredictor, type ModelSpec, type PredictorFactory, type RunSetup } from './image-predictor.js';
+import { positiveIntegerFlag } from './flag-values.js';
 
 /** The strategies `yolokit predict --strategy` can choose, from `@yolokit/concurrency`. */
 export const STRATEGY_NAMES = ['locked', 'threads', 'processes', 'auto'] as const;
@@ -154,13 +155,4 @@ async function createStrategyPredictor(
 /** The cores the defaults are sized to, for the summary line. */
 export function machineCores(): number {
   return availableParallelism();
-}
-
-function positiveIntegerFlag(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) {
-    throw new InvalidOptionError(flag, `${flag} must be a positive integer, got ${JSON.stringify(value)}`);
-  }
-  return n;
 }

@@ -7,6 +7,7 @@ import { type Command, Option } from 'commander';
 import { backendSpecOf } from './backend-spec-of.js';
 import { BACKEND_NAMES, type BackendName, resolveModelPath } from './image-predictor.js';
 import type { CliIo } from './run-predict.js';
+import { collect, positiveIntegerFlag } from './flag-values.js';
 
 /** The flags of `yolokit worker` as commander hands them over. */
 export interface WorkerCommandFlags {
@@ -214,16 +215,3 @@ export async function runWorkerCommand(flags: WorkerCommandFlags, io: CliIo, sig
   io.stdout.write(`worker ${worker.name} stopped: ${stats.completed} completed, ${failedAttempts} failed attempts, ${stats.returned} returned to the queue\n`);
 }
 
-/** Commander's accumulator for a repeatable flag. */
-function collect(value: string, previous: readonly string[]): string[] {
-  return [...previous, value];
-}
-
-function positiveIntegerFlag(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) {
-    throw new InvalidOptionError(flag, `${flag} must be a positive integer, got ${JSON.stringify(value)}`);
-  }
-  return n;
-}
