@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { onnx } from '@yolokit/backend-onnx';
 import { onnxWeb } from '@yolokit/backend-onnx/web';
 import { tfjs } from '@yolokit/backend-tfjs';
-import { type Backend, createModel, type Result, type YoloModel } from '@yolokit/core';
+import { createModel, type Result } from '@yolokit/core';
 import {
   boxIou,
   CLASS_NAMES,
@@ -20,6 +20,7 @@ import {
 } from '@yolokit/default-model';
 import { defaultArchitecture, exportOnnx, exportTfjsGraphModel, readTfjsWeights } from '@yolokit/default-model/export';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withModel } from './support/with-model.js';
 
 // The default model is committed with the package (packages/default-model/model/): these tests need no
 // fixtures, no ../shared and no network. Figures measured when the model was trained are in
@@ -40,15 +41,6 @@ const EXACT_COUNT_AT_LEAST = 0.8;
 const MAP50_AT_LEAST = 0.92;
 const MAP50_95_AT_LEAST = 0.75;
 const sceneAt = (i: number): Scene => generateScene(FRESH_SEED + i, { size: SIZES[i % SIZES.length] });
-
-async function withModel<T>(backend: Backend, model: string, body: (model: YoloModel) => Promise<T>): Promise<T> {
-  const loaded = await createModel({ backend, model });
-  try {
-    return await body(loaded);
-  } finally {
-    await loaded.dispose();
-  }
-}
 
 /** Pairs each detection of `a` with an unused one of `b` of the same class and the highest IoU. */
 function pairUp(a: Result, b: Result): { iou: number; confidence: [number, number] }[] {

@@ -15,7 +15,7 @@ import { onnx } from '@yolokit/backend-onnx';
 import { onnxWeb } from '@yolokit/backend-onnx/web';
 import { tfjs } from '@yolokit/backend-tfjs';
 import { createPredictor, type ModelSpec, type PredictorOptions } from '@yolokit/concurrency';
-import { type Backend, createModel, type ImageInput, type RawImage, type Result, type YoloModel } from '@yolokit/core';
+import { type Backend, createModel, type ImageInput, type RawImage, type Result } from '@yolokit/core';
 import {
   DEFAULT_MODEL_NAMES,
   type EvaluatedImage,
@@ -35,6 +35,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeWithRedis, type RedisServer, startRedisServer } from './queue-support.js';
 import { differences } from './support/result-differences.js';
 import { onnxSpec } from '@yolokit/backend-onnx/spec';
+import { withModel } from './support/with-model.js';
 
 /** Fresh images: training used seeds from 2,000,000 (obb) and 3,000,000 (classify), the held-out figures seeds from 0. */
 const FRESH_SEED = 900_000;
@@ -47,15 +48,6 @@ const THRESHOLD_MARGIN = 0.01;
 
 const scene = (i: number) => generateRotatedScene(FRESH_SEED + i);
 const picture = (i: number) => generatePicture(FRESH_SEED + i);
-
-async function withModel<T>(backend: Backend, model: string, body: (model: YoloModel) => Promise<T>): Promise<T> {
-  const loaded = await createModel({ backend, model });
-  try {
-    return await body(loaded);
-  } finally {
-    await loaded.dispose();
-  }
-}
 
 const obbBox = (o: { cx: number; cy: number; w: number; h: number; angle: number }) => [o.cx, o.cy, o.w, o.h, o.angle];
 
