@@ -6,6 +6,7 @@ import { dirname, extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DetectionJSON, ResultJSON } from '@yolokit/core';
 import { build } from 'esbuild';
+import { boxIou as iou } from './result-differences.js';
 import type { Browser } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import { describeWithFixtures } from './fixtures.js';
@@ -214,13 +215,8 @@ export async function bundlePage(entry: string, outfile: string): Promise<string
   return Object.keys(bundle.metafile.inputs).map((input) => input.split(sep).join('/'));
 }
 
-export function iou(a: readonly number[], b: readonly number[]): number {
-  const width = Math.max(0, Math.min(a[2], b[2]) - Math.max(a[0], b[0]));
-  const height = Math.max(0, Math.min(a[3], b[3]) - Math.max(a[1], b[1]));
-  const intersection = width * height;
-  const union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - intersection;
-  return union > 0 ? intersection / union : 0;
-}
+/** Box IoU for the browser tests: the result comparisons' own. */
+export { iou };
 
 /** For each detection of `from` with confidence >= `minConfidence`, the best same-class IoU among `to`. */
 export function bestMatches(from: readonly DetectionJSON[], to: readonly DetectionJSON[], minConfidence: number): { detection: DetectionJSON; iou: number }[] {
