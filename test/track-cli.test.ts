@@ -60,6 +60,29 @@ describe('yolokit track', () => {
     expect(share).toBeLessThan(0.4);
   });
 
+  it('--strategy processes --workers 2: frames spread over two processes, the same tracks and boxes as one model in this process', async () => {
+    const flags = ['--conf', '0.25', '--iou', '0.45', '--agnostic'];
+    const local = await run(process.execPath, [bin, 'track', '--model', defaultModelPath('onnx'), clip, ...flags, '--json', 'local.jsonl'], folder);
+    const pooled = await run(process.execPath, [bin, 'track', '--model', defaultModelPath('onnx'), clip, ...flags, '--strategy', 'processes', '--workers', '2', '--json', 'pooled.jsonl'], folder);
+    expect(pooled.stderr).toBe('');
+    expect(pooled.code).toBe(0);
+    expect(local.code).toBe(0);
+    const read = async (name: string) => (await readFile(join(folder, name), 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
+    const [a, b] = [await read('local.jsonl'), await read('pooled.jsonl')];
+    // Every frame once, in order, although two workers answer out of order.
+    expect(b.map((l) => l.frame)).toEqual(Array.from({ length: FRAMES }, (_, i) => i));
+    const shape = (lines: Array<{ detections: Array<{ trackId: number; classId: number; box: Record<string, number> }> }>) =>
+      lines.map((l) => l.detections.map((d) => ({ trackId: d.trackId, classId: d.classId, box: Object.values(d.box).map((v) => Math.round(v * 1000) / 1000) })));
+    expect(shape(b)).toEqual(shape(a));
+  });
+
+  it('a --strategy that does not exist: exit 2 with the flag error, before the video is opened', async () => {
+    const { code, stdout, stderr } = await run(process.execPath, [bin, 'track', '--model', defaultModelPath('onnx'), clip, '--strategy', 'sideways'], folder);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toBe('error INVALID_OPTION: --strategy must be one of locked, threads, processes, auto, got "sideways"\n');
+  });
+
   it('a missing source: exit 1 with the typed error line', async () => {
     const { code, stdout, stderr } = await run(process.execPath, [bin, 'track', '--model', defaultModelPath('onnx'), 'nope.mp4'], folder);
     expect(code).toBe(1);

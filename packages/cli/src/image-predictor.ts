@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type Backend, BackendUnavailableError, createModel, InvalidOptionError, type ModelInfo, ModelLoadError, type PredictOptions, type Result } from '@yolokit/core';
+import { type Backend, BackendUnavailableError, createModel, type ImageInput, InvalidOptionError, type ModelInfo, ModelLoadError, type PredictOptions, type Result } from '@yolokit/core';
 
 /** Runtimes `yolokit predict --backend` can use. */
 export const BACKEND_NAMES = ['onnx', 'onnx-web', 'tfjs'] as const;
@@ -31,8 +31,8 @@ export interface ImagePredictor {
   readonly concurrency: number;
   /** What runs the images, for the summary; none for a predictor that does not say. */
   readonly setup?: RunSetup;
-  /** Predicts one image file. Per-call options only: nothing is stored between calls. */
-  predict(image: string, options: PredictOptions): Promise<Result>;
+  /** Predicts one image: a file path for `yolokit predict`, a decoded frame for `yolokit track`. Per-call options only: nothing is stored between calls. */
+  predict(image: ImageInput, options: PredictOptions): Promise<Result>;
   /** Frees every model, worker or process. */
   close(): Promise<void>;
 }

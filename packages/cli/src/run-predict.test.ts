@@ -56,7 +56,8 @@ function fakePredictor(options: { concurrency?: number; fail?: (image: string) =
     const predictor: ImagePredictor = {
       info,
       concurrency: options.concurrency ?? 1,
-      async predict(image, callOptions) {
+      async predict(input, callOptions) {
+        const image = input as string; // yolokit predict hands over file paths
         options.calls?.push(callOptions);
         state.inFlight++;
         state.maxInFlight = Math.max(state.maxInFlight, state.inFlight);
@@ -215,7 +216,8 @@ function taskPredictor(task: SupportedTask, calls: PredictOptions[] = []): Predi
   return async () => ({
     info: { ...info, task, metadata: { ...info.metadata, task, kptShape: task === 'pose' ? [17, 3] : undefined } },
     concurrency: 1,
-    async predict(image, options) {
+    async predict(input, options) {
+      const image = input as string;
       calls.push(options);
       const extras =
         task === 'segment'

@@ -1,19 +1,20 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { resolve } from 'node:path';
-import { createModel, InvalidOptionError, type PredictOptions } from '@yolokit/core';
+import { InvalidOptionError, type PredictOptions } from '@yolokit/core';
 import { type Command, Option } from 'commander';
 import { DEFAULT_DRAWERS } from './annotate-image.js';
 import type { DrawableResult } from './drawer.js';
-import { BACKEND_NAMES, type BackendName, loadBackend, resolveModelPath } from './image-predictor.js';
+import { BACKEND_NAMES, type BackendName, createInProcessPredictor, resolveModelPath } from './image-predictor.js';
 import { type PredictFlags, predictOptionsFromFlags } from './predict-flags.js';
 import type { CliIo } from './run-predict.js';
+import { STRATEGY_NAMES, type StrategyFlags, strategyPredictorFromFlags } from './strategy-predictor.js';
 
 type StreamModule = typeof import('@yolokit/stream');
 type FrameResult = import('@yolokit/stream').FrameResult;
 
 /** The flags of `yolokit track` as commander hands them over. */
-export interface TrackCommandFlags extends PredictFlags {
+export interface TrackCommandFlags extends PredictFlags, StrategyFlags {
   readonly model?: string;
   readonly backend: BackendName;
   readonly save?: string;
@@ -50,7 +51,14 @@ export function registerTrackCommand(program: Command, io: CliIo): void {
     .option('--json <file>', 'write one JSON line per frame: {source, frame, time, width, height, detections (+ trackId), speed}; - for stdout')
     .option('--save <file>', 'write the annotated video (H.264 MP4 through FFmpeg), boxes labelled id:N')
     .option('--timeout-ms <ms>', 'fail when the source gives nothing for this long (default: 15000)')
-    .addHelpText('after', ['', 'Examples:', '  yolokit track --model yolov8n.onnx clip.mp4 --save tracked.mp4 --json tracks.jsonl', '  yolokit track --model yolov8n.onnx rtsp://camera.local/live --json -'].join('\n'))
+    .option(
+      '--strategy <name>',
+      `detect on a pool from @yolokit/concurrency: ${STRATEGY_NAMES.join(', ')}; frames go to any worker, tracking stays in this process, in frame order (default: one model in this process)`,
+    )
+    .option('--workers <count>', 'worker threads or processes for --strategy threads|processes (default: cores / threads per worker)')
+    .option('--threads-per-worker <count>', "the runtime's intra-op threads in each instance (default: cores / workers)")
+    .option('--allow-oversubscribe', 'allow --workers × --threads-per-worker above 4 per core (refused without it)')
+    .addHelpText('after', ['', 'Examples:', '  yolokit track --model yolov8n.onnx clip.mp4 --save tracked.mp4 --json tracks.jsonl', '  yolokit track --model yolov8n.onnx rtsp://camera.local/live --json -', '  yolokit track --model yolov8n.onnx clip.mp4 --strategy processes --workers 2 --json tracks.jsonl'].join('\n'))
     .action(async (source: string, flags: TrackCommandFlags) => {
       await runTrack(source, flags, io);
     });
@@ -65,7 +73,11 @@ function trackPredictOptions(flags: TrackCommandFlags): Omit<PredictOptions, 'si
   return given;
 }
 
-/** Runs `yolokit track`: the model in this process, the stream and its tracker from `@yolokit/stream`. */
+/**
+ * Runs `yolokit track`: detection on one model in this process or, with `--strategy`, on a pool from
+ * `@yolokit/concurrency` (frames of the video spread over its workers, results reordered by `@yolokit/stream`);
+ * the tracker always runs here, in frame order, since it is the stream's state.
+ */
 export async function runTrack(source: string, flags: TrackCommandFlags, io: CliIo): Promise<TrackOutcome> {
   if (!flags.model) throw new InvalidOptionError('--model', 'yolokit track needs --model <file>: an Ultralytics ONNX export (yolo export model=yolov8n.pt format=onnx)');
   const predict = trackPredictOptions(flags);
@@ -78,8 +90,11 @@ export async function runTrack(source: string, flags: TrackCommandFlags, io: Cli
   }
   const local = /^[a-z][a-z0-9+.-]*:\/\//i.test(source) || source.startsWith('/dev/') ? source : resolve(io.cwd, source);
   const video = { ...(timeoutMs === undefined ? {} : { timeoutMs }) };
+  // Flags are checked before the video is opened: a wrong --workers is a usage error, not a video error.
+  const factory = flags.strategy === undefined && flags.workers === undefined && flags.threadsPerWorker === undefined ? createInProcessPredictor : strategyPredictorFromFlags(flags);
   const info = await stream.probeVideo(local, video);
-  const model = await createModel({ backend: await loadBackend(flags.backend), model: resolveModelPath(flags.model, io.cwd) });
+  // A video is many images: the plan says so, so that the pool is sized for a run, not for one image.
+  const predictor = await factory({ backend: flags.backend, model: resolveModelPath(flags.model, io.cwd) }, { images: Number.MAX_SAFE_INTEGER });
   const json = flags.json === undefined ? undefined : flags.json === '-' ? io.stdout : createWriteStream(resolve(io.cwd, flags.json));
   const encoder = flags.save === undefined ? undefined : startEncoder(resolve(io.cwd, flags.save), info.width, info.height, info.fps);
   let frames = 0;
@@ -87,7 +102,10 @@ export async function runTrack(source: string, flags: TrackCommandFlags, io: Cli
   const ids = new Set<number>();
   const started = performance.now();
   try {
-    for await (const frame of stream.track(model, local, { predict, video, keepFrames: encoder !== undefined })) {
+    // Keep every worker busy with one more frame queued behind it (the predictor's own concurrency), and at least
+    // two frames in flight so that decoding overlaps inference on one model.
+    const concurrency = Math.max(2, predictor.concurrency);
+    for await (const frame of stream.track(predictor, local, { predict, video, concurrency, keepFrames: encoder !== undefined })) {
       frames += 1;
       dropped = frame.dropped;
       for (const t of frame.tracks ?? []) ids.add(t.trackId);
@@ -97,7 +115,7 @@ export async function runTrack(source: string, flags: TrackCommandFlags, io: Cli
     if (encoder) await finishEncoder(encoder, flags.save as string);
   } finally {
     if (encoder && encoder.exitCode === null) encoder.kill('SIGKILL');
-    await model.dispose();
+    await predictor.close();
     if (json && json !== io.stdout) await new Promise((done) => (json as WriteStream).end(done));
   }
   const seconds = (performance.now() - started) / 1000;
