@@ -134,7 +134,10 @@ describeWithFixtures('concurrency: faults', [MODEL, COCO], () => {
         for (const o of outcomes.filter((x) => x.result)) expect(same(o.result!, reference.get(images[o.i % images.length])!)).toBe(true);
         await until(() => predictor.stats().workers.length === 2);
         expect(predictor.stats().workers.map((w) => w.id).filter((id) => !before.includes(id))).toHaveLength(1);
+        expect(predictor.stats().workerDeaths).toBe(1);
         await predictor.close();
+        // Workers stopped by close() are not deaths.
+        expect(predictor.stats().workerDeaths).toBe(1);
         expect(childPids()).toEqual([]);
       }, 180_000);
     }

@@ -131,4 +131,23 @@ describeWithFixtures('serve: a worker process killed under load', ['models/yolov
       expect(metrics).toContain(`yolokit_predictor_worker_deaths{model="${name}"} 1`);
     });
   }
+
+  it('an idle worker process killed: /metrics counts the death, the worker is replaced, the next request answers as before', async () => {
+    const predictor = server.models.get('plain')!.predictor;
+    const deaths = async () => Number(/^yolokit_predictor_worker_deaths\{model="plain"\} (\d+)$/m.exec((await call(`${base}/metrics`)).bytes.toString('utf8'))?.[1]);
+    const first = await call(`${base}/v1/models/plain/predict`, { body: images[0], headers: { 'content-type': 'image/jpeg' } });
+    expect(first.status).toBe(200);
+    await until(() => predictor.stats().inFlight === 0 && predictor.stats().workers.length === 2);
+    const before = predictor.stats();
+    const deathsBefore = await deaths();
+    const victim = before.workers[0].id;
+    process.kill(victim, 'SIGKILL');
+    await until(() => predictor.stats().workers.length === 2 && !predictor.stats().workers.some((w) => w.id === victim));
+    expect(await deaths()).toBe(deathsBefore + 1);
+    // No task was on it: nothing failed or was retried.
+    expect([predictor.stats().failures.WORKER_DIED ?? 0, predictor.stats().retried]).toEqual([before.failures.WORKER_DIED ?? 0, before.retried]);
+    const again = await call(`${base}/v1/models/plain/predict`, { body: images[0], headers: { 'content-type': 'image/jpeg' } });
+    expect(again.status).toBe(200);
+    expect(again.json.detections).toEqual(first.json.detections);
+  });
 });

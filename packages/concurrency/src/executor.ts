@@ -21,6 +21,11 @@ export interface Executor<Call = undefined> {
   start(): Promise<void>;
   execute(image: ImageInput, options: WireOptions | undefined, signal: AbortSignal, call: Call): Promise<Result>;
   workers(): WorkerInfo[];
+  /**
+   * Workers that exited while the executor was not closing, busy or idle, since start (each one is replaced).
+   * Absent for executors whose workers cannot die on their own (the calling thread, the queue's producer).
+   */
+  workerDeaths?(): number;
   /** The model's facts, once started (undefined for a live target that has none). */
   info(): ModelInfo | undefined;
   /** `drain`: every execute has settled; stop gracefully. `abort`: stop now. Resolves when all have exited. */

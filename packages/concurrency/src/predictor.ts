@@ -139,6 +139,12 @@ export interface PredictorStats extends SchedulerStats {
   readonly concurrency: number;
   /** Intra-op threads given to each instance's runtime, when the backend has a thread option. */
   readonly threadsPerWorker: number | undefined;
+  /**
+   * Worker threads or processes that died since start, busy or idle (each was replaced); a death under a task
+   * also shows in {@link SchedulerStats.retried} or `failures.WORKER_DIED`. Always 0 for `locked` and `queue`
+   * (a queue's workers run elsewhere).
+   */
+  readonly workerDeaths: number;
 }
 
 /**
@@ -451,6 +457,7 @@ class PoolPredictor implements Predictor {
       workers: this.#executor.workers(),
       concurrency: this.#executor.concurrency,
       threadsPerWorker: this.#threadsPerWorker,
+      workerDeaths: this.#executor.workerDeaths?.() ?? 0,
     };
   }
 

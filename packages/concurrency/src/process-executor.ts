@@ -48,6 +48,7 @@ export class ProcessExecutor implements Executor {
   #closing = false;
   #lastLoadError: YoloError | undefined;
   #info: ModelInfo | undefined;
+  #deaths = 0;
 
   constructor(config: { spec: ModelSpec; workers: number }) {
     this.#spec = config.spec;
@@ -93,6 +94,10 @@ export class ProcessExecutor implements Executor {
 
   workers(): WorkerInfo[] {
     return [...this.#children].filter((c) => c.state !== 'exited').map((c) => ({ kind: 'process', id: c.pid }));
+  }
+
+  workerDeaths(): number {
+    return this.#deaths;
   }
 
   async close(mode: 'drain' | 'abort'): Promise<void> {
@@ -151,6 +156,8 @@ export class ProcessExecutor implements Executor {
       child.task = undefined;
       if (task) this.#settle(task, new WorkerDiedError('process', child.pid, how));
       if (!this.#closing && !wasStarting) {
+        // Counted whether it had a task or not: an idle child killed by the OOM killer is a restart too.
+        this.#deaths += 1;
         // Replace it; a replacement that fails to load is reported through #lastLoadError.
         void this.#spawn().then((error) => {
           if (error) this.#lastLoadError = error;

@@ -29,6 +29,7 @@ export class ThreadExecutor implements Executor {
   readonly #live = new Map<Worker, number>();
   readonly #exited: Promise<void>[] = [];
   #info: ModelInfo | undefined;
+  #deaths = 0;
 
   constructor(config: { spec: ModelSpec; workers: number; transferImages: boolean }) {
     this.#spec = config.spec;
@@ -61,6 +62,8 @@ export class ThreadExecutor implements Executor {
         this.#exited.push(
           new Promise<void>((resolve) => {
             worker.once('exit', () => {
+              // Not closing (close() drops the pool first): the thread died, idle or busy; piscina replaces it.
+              if (this.#pool === pool) this.#deaths += 1;
               this.#live.delete(worker);
               resolve();
             });
@@ -114,6 +117,10 @@ export class ThreadExecutor implements Executor {
 
   workers(): WorkerInfo[] {
     return [...this.#live.values()].map((id) => ({ kind: 'thread', id }));
+  }
+
+  workerDeaths(): number {
+    return this.#deaths;
   }
 
   async close(mode: 'drain' | 'abort' = 'abort'): Promise<void> {

@@ -393,6 +393,10 @@ export class QueueExecutor implements Executor<QueueCall | undefined> {
     return this.#worker?.stats().pool.threadsPerWorker;
   }
 
+  workerDeaths(): number {
+    return this.#worker?.stats().pool.workerDeaths ?? 0;
+  }
+
   info(): ModelInfo | undefined {
     return this.#info;
   }

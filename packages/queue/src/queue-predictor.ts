@@ -417,6 +417,8 @@ class RedisQueuePredictor implements QueuePredictor {
       workers: this.#executor.workers(),
       concurrency: this.#options.maxQueue,
       threadsPerWorker: this.#executor.threadsPerWorker(),
+      // Deaths of this process's own queue worker's pool, if it has one; remote workers report their own.
+      workerDeaths: this.#executor.workerDeaths(),
     };
   }
 

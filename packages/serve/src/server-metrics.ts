@@ -36,8 +36,9 @@ export function registerMetrics(app: FastifyInstance, state: ServerState): Regis
   perModel('yolokit_predictor_in_flight', 'Tasks a worker is running', (s) => s.inFlight);
   perModel('yolokit_predictor_workers', 'Worker threads or processes running the model now', (s) => s.workers.length);
   perModel('yolokit_predictor_completed', 'Predictions completed since start', (s) => s.completed);
-  // The pools replace a dead worker at once; each death under a task shows as a retry or a WORKER_DIED failure.
-  perModel('yolokit_predictor_worker_deaths', 'Workers that died under a task since start (each was replaced)', (s) => s.retried + (s.failures.WORKER_DIED ?? 0));
+  // The pools replace a dead worker at once. Idle deaths count too (an OOM kill between requests); a death under
+  // a task also shows as a retry or a WORKER_DIED failure.
+  perModel('yolokit_predictor_worker_deaths', 'Worker threads or processes that died since start, idle or busy (each was replaced)', (s) => s.workerDeaths);
   new Gauge({
     name: 'yolokit_predictor_failures',
     help: 'Failed predictions since start, by error code',
