@@ -221,9 +221,9 @@ describe('one byte limit for every way an image is handed over', () => {
 
   it('maxImageBytes, maxModelBytes and modelTimeoutMs are validated with precise messages', async () => {
     const cases: [Record<string, unknown>, string][] = [
-      [{ maxImageBytes: 0 }, 'options.maxImageBytes must be an integer from 1 to 9007199254740991, got 0'],
-      [{ maxImageBytes: '100' }, 'options.maxImageBytes must be an integer from 1 to 9007199254740991, got "100"'],
-      [{ maxModelBytes: 1.5 }, 'options.maxModelBytes must be an integer from 1 to 9007199254740991, got 1.5'],
+      [{ maxImageBytes: 0 }, 'options.maxImageBytes must be a positive integer, got 0'],
+      [{ maxImageBytes: '100' }, 'options.maxImageBytes must be a positive integer, got "100"'],
+      [{ maxModelBytes: 1.5 }, 'options.maxModelBytes must be a positive integer, got 1.5'],
       [{ modelTimeoutMs: 2 ** 31 }, 'options.modelTimeoutMs must be an integer from 1 to 2147483647, got 2147483648'],
     ];
     for (const [options, message] of cases) {

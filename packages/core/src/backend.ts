@@ -4,7 +4,7 @@
  *
  * @packageDocumentation
  */
-import { MAX_TIMER_MS, positiveIntegerOption } from './integer-option.js';
+import { MAX_TIMER_MS, positiveInteger } from './option-checks.js';
 
 /** Version of the Backend contract. A backend declares the version it implements. */
 export const BACKEND_CONTRACT_VERSION = 1 as const;
@@ -75,8 +75,8 @@ export interface ResolvedLoadOptions {
 export function resolveLoadOptions(options: LoadOptions | undefined): ResolvedLoadOptions {
   return {
     signal: options?.signal,
-    maxBytes: positiveIntegerOption(options?.maxBytes, 'options.maxBytes', Number.MAX_SAFE_INTEGER) ?? DEFAULT_MAX_MODEL_BYTES,
-    timeoutMs: positiveIntegerOption(options?.timeoutMs, 'options.timeoutMs', MAX_TIMER_MS) ?? DEFAULT_MODEL_TIMEOUT_MS,
+    maxBytes: positiveInteger(options?.maxBytes, 'options.maxBytes', DEFAULT_MAX_MODEL_BYTES),
+    timeoutMs: positiveInteger(options?.timeoutMs, 'options.timeoutMs', DEFAULT_MODEL_TIMEOUT_MS, MAX_TIMER_MS),
   };
 }
 

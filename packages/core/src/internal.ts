@@ -6,3 +6,14 @@
  * @packageDocumentation
  */
 export { redactUrl } from './redact-url.js';
+export {
+  booleanOption,
+  finiteNumber,
+  integerInRange,
+  MAX_TIMER_MS,
+  milliseconds,
+  oneOf,
+  optionsObject,
+  positiveInteger,
+  rejectUnknown,
+} from './option-checks.js';

@@ -1,7 +1,7 @@
 import { type Backend, type BackendSession, DEFAULT_MAX_MODEL_BYTES, DEFAULT_MODEL_TIMEOUT_MS, type Float32Tensor, type ModelSource, type TensorInfo, type TensorLayout } from './backend.js';
 import { DisposedError, InferenceError, InvalidOptionError, ModelLoadError, throwIfAborted, UnsupportedOutputError, YoloError } from './errors.js';
 import { checkImageBytes, DEFAULT_MAX_IMAGE_BYTES, type DecodeImageOptions, type ImageDecoder, type ImageInput, type LetterboxedImage } from './image-input.js';
-import { MAX_TIMER_MS, positiveIntegerOption } from './integer-option.js';
+import { MAX_TIMER_MS, positiveInteger } from './option-checks.js';
 import { type ModelMetadata, parseUltralyticsMetadata } from './metadata.js';
 import { modelInputSize } from './model-input-size.js';
 import type { OutputFormat } from './output-format.js';
@@ -104,9 +104,9 @@ export async function loadModel(options: CreateModelOptions, fallbackDecoder: ()
     throw new InvalidOptionError('options.normalizedBoxes', `options.normalizedBoxes must be true, false or 'auto', got ${String(normalizedBoxes)}`);
   }
   const defaults = resolvePredictOptions(options.defaults as PredictOptions | undefined, {}, 'options.defaults');
-  const maxImageBytes = positiveIntegerOption(options.maxImageBytes, 'options.maxImageBytes', Number.MAX_SAFE_INTEGER) ?? DEFAULT_MAX_IMAGE_BYTES;
-  const maxBytes = positiveIntegerOption(options.maxModelBytes, 'options.maxModelBytes', Number.MAX_SAFE_INTEGER) ?? DEFAULT_MAX_MODEL_BYTES;
-  const timeoutMs = positiveIntegerOption(options.modelTimeoutMs, 'options.modelTimeoutMs', MAX_TIMER_MS) ?? DEFAULT_MODEL_TIMEOUT_MS;
+  const maxImageBytes = positiveInteger(options.maxImageBytes, 'options.maxImageBytes', DEFAULT_MAX_IMAGE_BYTES);
+  const maxBytes = positiveInteger(options.maxModelBytes, 'options.maxModelBytes', DEFAULT_MAX_MODEL_BYTES);
+  const timeoutMs = positiveInteger(options.modelTimeoutMs, 'options.modelTimeoutMs', DEFAULT_MODEL_TIMEOUT_MS, MAX_TIMER_MS);
   let session: BackendSession;
   try {
     session = await backend.load(model, { signal: options.signal, maxBytes, timeoutMs });

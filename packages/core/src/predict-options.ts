@@ -1,4 +1,5 @@
 import { InvalidOptionError } from './errors.js';
+import { booleanOption, finiteNumber, integerInRange, optionsObject, rejectUnknown } from './option-checks.js';
 import { describeValue } from './describe-value.js';
 import { MAX_INPUT_SIDE } from './model-input-size.js';
 
@@ -62,6 +63,7 @@ export const DEFAULT_PREDICT_OPTIONS: ResolvedPredictOptions = Object.freeze({
   retinaMasks: false,
 });
 
+const UNIT_INTERVAL = { min: 0, max: 1 };
 const KNOWN = new Set(['conf', 'iou', 'maxDet', 'classes', 'agnostic', 'imgsz', 'retinaMasks', 'signal']);
 
 /**
@@ -73,32 +75,19 @@ export function resolvePredictOptions(
   defaults: Partial<ResolvedPredictOptions> = {},
   prefix = 'options',
 ): ResolvedPredictOptions {
-  if (options !== undefined && (typeof options !== 'object' || options === null || Array.isArray(options))) {
-    throw new InvalidOptionError(prefix, `${prefix} must be an object, got ${describeValue(options)}`);
-  }
-  for (const key of Object.keys(options ?? {})) {
-    if (!KNOWN.has(key)) {
-      throw new InvalidOptionError(`${prefix}.${key}`, `${prefix}.${key} is not a prediction option; known options: ${[...KNOWN].join(', ')}`);
-    }
-  }
+  if (options !== undefined) rejectUnknown(optionsObject(options, prefix), KNOWN, 'a prediction', prefix);
   const merged = { ...DEFAULT_PREDICT_OPTIONS, ...stripUndefined(defaults), ...stripUndefined(options ?? {}) };
   const { conf, iou, maxDet, classes, agnostic, imgsz, retinaMasks } = merged;
-  unitInterval(conf, `${prefix}.conf`);
-  unitInterval(iou, `${prefix}.iou`);
-  if (!Number.isInteger(maxDet) || maxDet < 1 || maxDet > 100_000) {
-    throw new InvalidOptionError(`${prefix}.maxDet`, `${prefix}.maxDet must be an integer from 1 to 100000, got ${describeValue(maxDet)}`);
-  }
+  finiteNumber(conf, `${prefix}.conf`, UNIT_INTERVAL);
+  finiteNumber(iou, `${prefix}.iou`, UNIT_INTERVAL);
+  integerInRange(maxDet, `${prefix}.maxDet`, 1, 100_000);
   if (classes !== undefined) {
     if (!Array.isArray(classes) || classes.some((k) => !Number.isInteger(k) || k < 0)) {
       throw new InvalidOptionError(`${prefix}.classes`, `${prefix}.classes must be an array of non-negative integer class ids, got ${describeValue(classes)}`);
     }
   }
-  if (typeof agnostic !== 'boolean') {
-    throw new InvalidOptionError(`${prefix}.agnostic`, `${prefix}.agnostic must be a boolean, got ${describeValue(agnostic)}`);
-  }
-  if (typeof retinaMasks !== 'boolean') {
-    throw new InvalidOptionError(`${prefix}.retinaMasks`, `${prefix}.retinaMasks must be a boolean, got ${describeValue(retinaMasks)}`);
-  }
+  booleanOption(agnostic, `${prefix}.agnostic`);
+  booleanOption(retinaMasks, `${prefix}.retinaMasks`);
   if (imgsz !== undefined) {
     const ok =
       (typeof imgsz === 'number' && validSide(imgsz)) ||
@@ -112,12 +101,6 @@ export function resolvePredictOptions(
 
 function validSide(value: unknown): boolean {
   return typeof value === 'number' && Number.isInteger(value) && value >= 32 && value <= MAX_INPUT_SIDE;
-}
-
-function unitInterval(value: unknown, name: string): void {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1) {
-    throw new InvalidOptionError(name, `${name} must be a number from 0 to 1, got ${describeValue(value)}`);
-  }
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {
