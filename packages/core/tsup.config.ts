@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: { index: "src/index.ts", "index.browser": "src/index.browser.ts", conformance: "src/conformance.ts", internal: "src/internal.ts" },
+  entry: { index: "src/index.ts", "index.browser": "src/index.browser.ts", conformance: "src/conformance.ts", internal: "src/internal.ts", "internal.browser": "src/internal.browser.ts" },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

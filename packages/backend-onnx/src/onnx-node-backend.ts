@@ -1,10 +1,11 @@
 import { isMainThread } from 'node:worker_threads';
 import { BACKEND_CONTRACT_VERSION, type Backend, BackendUnavailableError, type LoadOptions, type ModelSource, readRegularFile } from '@yolokit/core';
+import { booleanOption, oneOf, positiveInteger } from '@yolokit/core/internal';
 import type * as OrtNode from 'onnxruntime-node';
 import { importRuntime } from './import-runtime.js';
 import { type OnnxRuntimeBinding, type OnnxSession, loadOnnxSession } from './onnx-session.js';
 import { applyTelemetryChoice, warnUnlessSwitchReachesRuntime } from './onnx-telemetry.js';
-import { checkOptionsObject, executionProviderList, type OnnxExecutionProvider, oneOf, optionalBoolean, positiveInteger } from './validate-options.js';
+import { checkOptionsObject, executionProviderList, type OnnxExecutionProvider } from './validate-options.js';
 
 /** How much onnxruntime rewrites the graph before running it. */
 export type GraphOptimizationLevel = 'disabled' | 'basic' | 'extended' | 'all';
@@ -111,7 +112,7 @@ export function onnx(options?: OnnxNodeBackendOptions): Backend {
   for (const key of Object.keys(sessionOptions) as (keyof typeof sessionOptions)[]) {
     if (sessionOptions[key] === undefined) delete sessionOptions[key];
   }
-  const telemetry = optionalBoolean(given.telemetry, 'options.telemetry');
+  const telemetry = booleanOption(given.telemetry, 'options.telemetry');
 
   const bindingFor = (ort: Ort): OnnxRuntimeBinding => ({
     runtimeName: 'onnxruntime-node',

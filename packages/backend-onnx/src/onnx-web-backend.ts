@@ -1,9 +1,10 @@
 import { BACKEND_CONTRACT_VERSION, type Backend, BackendUnavailableError, describeValue, hasWebgpuAdapter, InvalidOptionError, type LoadOptions, type ModelSource, readRegularFile } from '@yolokit/core';
+import { positiveInteger } from '@yolokit/core/internal';
 import type * as OrtModule from 'onnxruntime-web';
 import { importRuntime } from './import-runtime.js';
 import type { FileReader } from './model-source.js';
 import { type OnnxRuntimeBinding, type OnnxSession, loadOnnxSession } from './onnx-session.js';
-import { checkOptionsObject, executionProviderList, type OnnxExecutionProvider, positiveInteger } from './validate-options.js';
+import { checkOptionsObject, executionProviderList, type OnnxExecutionProvider } from './validate-options.js';
 
 /**
  * Where onnxruntime-web finds its WebAssembly files: a folder prefix ending in `/` (a URL, or a path in

@@ -30,13 +30,13 @@ describe('onnx() option validation: one precise message per mistake', () => {
       'a misspelt option',
       { intraOpThreads: 2 },
       'options.intraOpThreads',
-      'options.intraOpThreads is not an option of onnx(); did you mean options.intraOpNumThreads? Known options: executionProviders, intraOpNumThreads, interOpNumThreads, graphOptimizationLevel, executionMode, telemetry',
+      'options.intraOpThreads is not an onnx() option (did you mean options.intraOpNumThreads?); known options: executionProviders, intraOpNumThreads, interOpNumThreads, graphOptimizationLevel, executionMode, telemetry',
     ],
     [
       'an unknown option',
       { device: 'gpu' },
       'options.device',
-      'options.device is not an option of onnx(). Known options: executionProviders, intraOpNumThreads, interOpNumThreads, graphOptimizationLevel, executionMode, telemetry',
+      'options.device is not an onnx() option; known options: executionProviders, intraOpNumThreads, interOpNumThreads, graphOptimizationLevel, executionMode, telemetry',
     ],
     [
       'executionProviders as a string',
@@ -92,8 +92,8 @@ describe('onnx() option validation: one precise message per mistake', () => {
       'options.executionMode',
       `options.executionMode must be one of 'sequential', 'parallel', got "async"`,
     ],
-    ['telemetry as a string', { telemetry: 'false' }, 'options.telemetry', 'options.telemetry must be true or false, got "false"'],
-    ['telemetry as a number', { telemetry: 0 }, 'options.telemetry', 'options.telemetry must be true or false, got 0'],
+    ['telemetry as a string', { telemetry: 'false' }, 'options.telemetry', 'options.telemetry must be a boolean, got "false"'],
+    ['telemetry as a number', { telemetry: 0 }, 'options.telemetry', 'options.telemetry must be a boolean, got 0'],
   ];
   for (const [what, options, option, message] of cases) {
     it(`rejects ${what}`, () => {
@@ -127,13 +127,13 @@ describe('onnxWeb() option validation: one precise message per mistake', () => {
       'an option of the Node backend',
       { intraOpNumThreads: 2 },
       'options.intraOpNumThreads',
-      'options.intraOpNumThreads is not an option of onnxWeb(). Known options: executionProviders, numThreads, wasmPaths',
+      'options.intraOpNumThreads is not an onnxWeb() option; known options: executionProviders, numThreads, wasmPaths',
     ],
     [
       'a misspelt option',
       { numThread: 2 },
       'options.numThread',
-      'options.numThread is not an option of onnxWeb(); did you mean options.numThreads? Known options: executionProviders, numThreads, wasmPaths',
+      'options.numThread is not an onnxWeb() option (did you mean options.numThreads?); known options: executionProviders, numThreads, wasmPaths',
     ],
     ['numThreads 0', { numThreads: 0 }, 'options.numThreads', 'options.numThreads must be a positive integer, got 0'],
     ['a negative numThreads', { numThreads: -1 }, 'options.numThreads', 'options.numThreads must be a positive integer, got -1'],

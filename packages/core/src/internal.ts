@@ -5,15 +5,5 @@
  * @internal
  * @packageDocumentation
  */
-export { redactUrl } from './redact-url.js';
-export {
-  booleanOption,
-  finiteNumber,
-  integerInRange,
-  MAX_TIMER_MS,
-  milliseconds,
-  oneOf,
-  optionsObject,
-  positiveInteger,
-  rejectUnknown,
-} from './option-checks.js';
+// Everything a browser can load too (internal.browser.ts); the Node-only helpers follow.
+export * from './internal.browser.js';
