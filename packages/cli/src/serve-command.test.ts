@@ -21,6 +21,8 @@ const flags = (extra: Partial<ServeCommandFlags> = {}): ServeCommandFlags => ({
   name: [],
   backend: 'onnx',
   strategy: 'threads',
+  queue: [],
+  redis: 'redis://127.0.0.1:6379',
   host: '127.0.0.1',
   port: '8080',
   allowUrlOrigin: [],
@@ -52,11 +54,24 @@ describe('yolokit serve flags', () => {
     });
   });
 
+  it('--strategy queue: one producer model per --queue, named by --name or the queue, on --redis; no model loaded here', () => {
+    const options = serveOptionsFromFlags(flags({ strategy: 'queue', model: [], queue: ['detect', 'seg'], name: ['yolov8n'], redis: 'redis://10.0.0.5:6380', maxQueue: '16' }), root);
+    expect(options.server.models).toEqual([
+      { name: 'yolov8n', strategy: 'queue', queue: { name: 'detect', redis: 'redis://10.0.0.5:6380' }, maxQueue: 16 },
+      { name: 'seg', strategy: 'queue', queue: { name: 'seg', redis: 'redis://10.0.0.5:6380' }, maxQueue: 16 },
+    ]);
+  });
+
   it('refuse wrong flags with the flag named', () => {
     const cases: Array<[Partial<ServeCommandFlags>, string]> = [
       [{ model: [] }, 'yolokit serve needs --model <file>'],
       [{ name: ['x', 'y'] }, '--name was given 2 times for 1 --model'],
-      [{ strategy: 'queue' }, '--strategy must be one of locked, threads, processes, auto, got "queue"'],
+      [{ strategy: 'lambda' }, '--strategy must be one of locked, threads, processes, auto, queue, got "lambda"'],
+      [{ strategy: 'queue', model: [] }, 'yolokit serve --strategy queue needs --queue <name>'],
+      [{ strategy: 'queue', queue: ['q'] }, '--model does not apply to --strategy queue: the workers load the model'],
+      [{ strategy: 'queue', queue: ['q'], model: [], workers: '2' }, '--workers does not apply to --strategy queue'],
+      [{ queue: ['q'] }, '--queue applies to --strategy queue, got --strategy threads'],
+      [{ strategy: 'queue', queue: ['q'], model: [], name: ['a', 'b'] }, '--name was given 2 times for 1 --queue'],
       [{ strategy: 'locked', workers: '2' }, '--workers applies to --strategy threads or processes; locked chooses its own'],
       [{ workers: '0' }, '--workers must be a positive integer, got "0"'],
       [{ maxQueue: 'many' }, '--max-queue must be a positive integer, got "many"'],

@@ -12,6 +12,8 @@ export interface ServeCommandFlags {
   readonly name: readonly string[];
   readonly backend: BackendName;
   readonly strategy: string;
+  readonly queue: readonly string[];
+  readonly redis: string;
   readonly workers?: string;
   readonly threadsPerWorker?: string;
   readonly maxQueue?: string;
@@ -27,7 +29,7 @@ export interface ServeCommandFlags {
 }
 
 /** The pools `--strategy` can choose for each model. */
-export const SERVE_STRATEGY_NAMES = ['locked', 'threads', 'processes', 'auto'] as const;
+export const SERVE_STRATEGY_NAMES = ['locked', 'threads', 'processes', 'auto', 'queue'] as const;
 
 /** The environment variable that holds the API key when `--api-key` is not given (keeps it out of `ps`). */
 export const API_KEY_ENV = 'YOLOKIT_API_KEY';
@@ -58,9 +60,11 @@ export function registerServeCommand(program: Command, io: CliIo, environment: N
         'finish (up to --shutdown-timeout); request logs (pino JSON, with request ids) go to stdout.',
     )
     .option('-m, --model <file>', 'a model to serve (repeat for several; the first is the one /v1/predict uses)', collect, [])
-    .option('--name <name>', "the model's name in URLs, by position with --model (default: the file name without extension)", collect, [])
+    .option('--name <name>', "the model's name in URLs, by position with --model or --queue (default: the file name without extension, or the queue's name)", collect, [])
     .addOption(new Option('--backend <name>', 'the runtime of every model instance').choices(BACKEND_NAMES).default('onnx'))
     .addOption(new Option('--strategy <name>', 'where each model runs (auto measures a short sweep at start)').choices(SERVE_STRATEGY_NAMES).default('threads'))
+    .option('--queue <name>', 'with --strategy queue: a queue that `yolokit worker` processes serve, one model per queue (repeat for several); the server only enqueues', collect, [])
+    .option('--redis <url>', "with --strategy queue: the queues' Redis, redis://[user:password@]host:port[/db] or rediss://", 'redis://127.0.0.1:6379')
     .option('--workers <count>', 'model instances per model for threads|processes (default: cores / threads per worker)')
     .option('--threads-per-worker <count>', "the runtime's intra-op threads in each instance (default: cores / workers)")
     .option('--max-queue <count>', 'requests that may wait per model; one more is answered 429 with Retry-After (default: 64)')
@@ -81,6 +85,7 @@ export function registerServeCommand(program: Command, io: CliIo, environment: N
         '  yolokit serve --model yolov8n.onnx --port 8080',
         '  curl --data-binary @bus.jpg -H "Content-Type: image/jpeg" "http://127.0.0.1:8080/v1/predict?conf=0.4"',
         '  yolokit serve -m yolov8n.onnx -m yolov8n-seg.onnx --name seg --strategy processes --workers 2 --max-queue 32',
+        '  yolokit serve --strategy queue --queue detect --name yolov8n --redis redis://10.0.0.5:6379   # workers: yolokit worker --queue detect ...',
         '',
         'Exit codes: 0 stopped by a signal; 1 a model failed to load or the port is taken; 2 the command line is wrong.',
       ].join('\n'),
@@ -90,31 +95,52 @@ export function registerServeCommand(program: Command, io: CliIo, environment: N
 
 /** The options of `createServer` for `flags`, validated; flag names in messages. */
 export function serveOptionsFromFlags(flags: ServeCommandFlags, cwd: string, environment: NodeJS.ProcessEnv = {}) {
-  if (flags.model.length === 0) throw new InvalidOptionError('--model', 'yolokit serve needs --model <file>: the model to serve (repeat it for several)');
-  if (flags.name.length > flags.model.length) {
-    throw new InvalidOptionError('--name', `--name was given ${flags.name.length} times for ${flags.model.length} --model; give at most one name per model, in the same order`);
-  }
   if (!(SERVE_STRATEGY_NAMES as readonly string[]).includes(flags.strategy)) {
     throw new InvalidOptionError('--strategy', `--strategy must be one of ${SERVE_STRATEGY_NAMES.join(', ')}, got ${JSON.stringify(flags.strategy)}`);
   }
   const strategy = flags.strategy as (typeof SERVE_STRATEGY_NAMES)[number];
+  const optional = <T>(key: string, value: T | undefined): Record<string, T> => (value === undefined ? {} : { [key]: value });
+  const queue = flags.queue ?? [];
+  if (strategy === 'queue') {
+    // The server is a producer only: the models are loaded by the `yolokit worker` processes of each queue.
+    if (queue.length === 0) {
+      throw new InvalidOptionError('--queue', 'yolokit serve --strategy queue needs --queue <name>: the queue its `yolokit worker` processes serve (repeat it for several)');
+    }
+    if (flags.model.length > 0) {
+      throw new InvalidOptionError('--model', '--model does not apply to --strategy queue: the workers load the model (yolokit worker --queue NAME --model FILE); give --queue NAME here');
+    }
+    for (const [flag, given] of [['--workers', flags.workers], ['--threads-per-worker', flags.threadsPerWorker], ['--retry-on-worker-death', flags.retryOnWorkerDeath]] as const) {
+      if (given !== undefined) throw new InvalidOptionError(flag, `${flag} does not apply to --strategy queue: set it on the workers (yolokit worker ${flag} ...)`);
+    }
+  } else if (queue.length > 0) {
+    throw new InvalidOptionError('--queue', `--queue applies to --strategy queue, got --strategy ${strategy}`);
+  }
+  const sources = strategy === 'queue' ? queue : flags.model;
+  if (sources.length === 0) throw new InvalidOptionError('--model', 'yolokit serve needs --model <file>: the model to serve (repeat it for several)');
+  if (flags.name.length > sources.length) {
+    const what = strategy === 'queue' ? '--queue' : '--model';
+    throw new InvalidOptionError('--name', `--name was given ${flags.name.length} times for ${sources.length} ${what}; give at most one name per model, in the same order`);
+  }
   const workers = positiveIntegerFlag(flags.workers, '--workers');
   if (workers !== undefined && (strategy === 'locked' || strategy === 'auto')) {
     throw new InvalidOptionError('--workers', `--workers applies to --strategy threads or processes; ${strategy} chooses its own`);
   }
-  const optional = <T>(key: string, value: T | undefined): Record<string, T> => (value === undefined ? {} : { [key]: value });
-  const models = flags.model.map((model, i) => ({
-    ...optional('name', flags.name[i]),
-    strategy,
-    model: { backend: backendSpecOf(flags.backend), model: resolveModelPath(model, cwd) },
-    ...optional('workers', workers),
-    ...optional('threadsPerWorker', positiveIntegerFlag(flags.threadsPerWorker, '--threads-per-worker')),
-    // A server answers 429 rather than letting requests pile up: a short queue by default.
-    maxQueue: positiveIntegerFlag(flags.maxQueue, '--max-queue') ?? 64,
-    ...optional('retryOnWorkerDeath', flags.retryOnWorkerDeath),
-    // The one instance runs off the event loop, so health checks and other requests keep being answered.
-    ...(strategy === 'locked' ? { offMainThread: true } : {}),
-  }));
+  // A server answers 429 rather than letting requests pile up: a short queue by default.
+  const maxQueue = positiveIntegerFlag(flags.maxQueue, '--max-queue') ?? 64;
+  const models: Array<Record<string, unknown>> =
+    strategy === 'queue'
+      ? queue.map((name, i) => ({ name: flags.name[i] ?? name, strategy, queue: { name, redis: flags.redis }, maxQueue }))
+      : flags.model.map((model, i) => ({
+          ...optional('name', flags.name[i]),
+          strategy,
+          model: { backend: backendSpecOf(flags.backend), model: resolveModelPath(model, cwd) },
+          ...optional('workers', workers),
+          ...optional('threadsPerWorker', positiveIntegerFlag(flags.threadsPerWorker, '--threads-per-worker')),
+          maxQueue,
+          ...optional('retryOnWorkerDeath', flags.retryOnWorkerDeath),
+          // The one instance runs off the event loop, so health checks and other requests keep being answered.
+          ...(strategy === 'locked' ? { offMainThread: true } : {}),
+        }));
   const port = Number(flags.port);
   if (!/^\d+$/.test(flags.port) || port > 65535) throw new InvalidOptionError('--port', `--port must be an integer from 0 to 65535, got ${JSON.stringify(flags.port)}`);
   const apiKey = flags.apiKey ?? environment[API_KEY_ENV];
@@ -157,7 +183,10 @@ export async function runServeCommand(
     await server.close();
     throw error;
   }
-  const models = [...server.models.values()].map((m) => `${m.name} (${m.predictor.strategy} × ${m.predictor.stats().workers.length})`);
+  // A queue's workers run elsewhere: the count of this process's own (none) would mislead.
+  const models = [...server.models.values()].map((m) =>
+    m.predictor.strategy === 'queue' ? `${m.name} (queue)` : `${m.name} (${m.predictor.strategy} × ${m.predictor.stats().workers.length})`,
+  );
   io.stdout.write(`yolokit serve listening on ${address}: ${models.join(', ')}${options.apiKeyRequired ? ', API key required' : ''}\n`);
   await new Promise<void>((resolve, reject) => {
     let stops = 0;
