@@ -83,6 +83,16 @@ describe('predictFrames', () => {
     expect(results.length + (results.at(-1)?.dropped ?? 0)).toBe(20);
   });
 
+  it("'latest': gaps in a live source's indexes count as dropped frames (issue 18: browser cameras)", async () => {
+    // Frames 0, 1, 4, 5, 9: the source skipped 2, 3 and 6 to 8 before they reached the stream.
+    const results = await collect(predictFrames(instant, [0, 1, 4, 5, 9].map(frame), { policy: 'latest', concurrency: 1 }));
+    const last = results.at(-1);
+    expect(last?.frame).toBe(9);
+    expect(results.map((r) => r.frame)).toEqual([...results.map((r) => r.frame)].sort((a, b) => a - b));
+    // Every one of the 10 frames the source numbered is predicted or counted dropped, exactly once.
+    expect(results.length + (last?.dropped ?? 0)).toBe(10);
+  });
+
   it('a failed prediction ends the stream with its error after the frames before it; the rest are cancelled', async () => {
     const predictor = new ManualPredictor();
     const seen: number[] = [];

@@ -13,7 +13,10 @@ export interface FramePredictor {
 
 /** A raw frame (RGB or RGBA) with, when known, its index and time. */
 export interface InputFrame extends RawImage {
-  /** Position in the stream; counted from 0 when absent. */
+  /**
+   * Position in the stream; counted from 0 when absent. Under `latest`, a gap in the indexes counts as dropped
+   * frames (a live source that skipped them).
+   */
   readonly index?: number;
   /** Seconds from the start of the stream; `index / fps` (or 0) when absent. */
   readonly time?: number;
@@ -246,6 +249,8 @@ class EveryFeed implements Feed {
 class LatestFeed implements Feed {
   #latest: InputFrame | undefined;
   #dropped = 0;
+  /** The index the next frame should have when the source skipped none. */
+  #expected = 0;
   #done = false;
   #error: unknown;
   #wake: (() => void) | undefined;
@@ -263,6 +268,14 @@ class LatestFeed implements Feed {
         const step = await this.iterator.next();
         if (step.done) break;
         if (this.#latest !== undefined) this.#dropped += 1;
+        // A live source that skipped frames before they reached here (a browser camera's frames presented while
+        // nothing read them) numbers its frames with gaps: those count as dropped too, so that delivered + dropped
+        // is every frame the source saw.
+        const index = step.value.index;
+        if (index !== undefined) {
+          if (index > this.#expected) this.#dropped += index - this.#expected;
+          this.#expected = index + 1;
+        }
         this.#latest = step.value;
         this.#wake?.();
         // A source that always has a frame ready (a file, a camera's backlog) would otherwise keep this loop in
