@@ -217,7 +217,7 @@ describe('createPredictor option validation: one test per message', () => {
       await queueRejects(
         { maxAttempts: 3 },
         'options.queue.maxAttempts',
-        'options.queue.maxAttempts is not a queue option; known options: name, redis, prefix, imageTransport, maxImageBytes, attempts, backoff, keepResults, keepFailed, resubmitLostJobs, maxResubmits, connectTimeoutMs, connectionLostTimeoutMs, reconcileIntervalMs, allowRoots, allowUrls',
+        'options.queue.maxAttempts is not a queue option (did you mean options.queue.attempts?); known options: name, redis, prefix, imageTransport, maxImageBytes, attempts, backoff, keepResults, keepFailed, resubmitLostJobs, maxResubmits, connectTimeoutMs, connectionLostTimeoutMs, reconcileIntervalMs, allowRoots, allowUrls',
       );
     });
   });

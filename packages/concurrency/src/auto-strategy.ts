@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { describeValue, type ImageInput, InvalidOptionError, isRawImage } from '@yolokit/core';
+import { optionsObject, positiveInteger, rejectUnknown, required } from '@yolokit/core/internal';
 import { isModelSpec } from './model-spec.js';
 import type { Predictor, PredictorOptions } from './predictor.js';
 
@@ -162,12 +163,7 @@ function splitAutoOptions(options: PredictorOptions): { auto: AutoOptions; base:
   if (!isModelSpec(base.model)) {
     throw new InvalidOptionError('options.model', `options.model must be a model spec for strategy 'auto' (it runs the model in worker pools), got ${describeValue(base.model)}`);
   }
-  if (typeof auto !== 'object' || auto === null || Array.isArray(auto)) {
-    throw new InvalidOptionError('options.auto', `options.auto must be an object { images?, strategies?, candidates?, requests?, rounds?, onChoice? }, got ${describeValue(auto)}`);
-  }
-  for (const key of Object.keys(auto)) {
-    if (!AUTO_KEYS.has(key)) throw new InvalidOptionError(`options.auto.${key}`, `options.auto.${key} is not an auto option; known options: ${[...AUTO_KEYS].join(', ')}`);
-  }
+  rejectUnknown(optionsObject(auto, 'options.auto', { shape: '{ images?, strategies?, candidates?, requests?, rounds?, onChoice? }' }), AUTO_KEYS, 'an auto', 'options.auto');
   if (
     auto.strategies !== undefined &&
     (!Array.isArray(auto.strategies) || auto.strategies.length === 0 || auto.strategies.some((name) => name !== 'threads' && name !== 'processes'))
@@ -182,22 +178,18 @@ function splitAutoOptions(options: PredictorOptions): { auto: AutoOptions; base:
       throw new InvalidOptionError('options.auto.candidates', `options.auto.candidates must be a non-empty array of { workers, threadsPerWorker }, got ${describeValue(auto.candidates)}`);
     }
     auto.candidates.forEach((candidate, index) => {
-      positiveInteger(candidate?.workers, `options.auto.candidates[${index}].workers`);
-      positiveInteger(candidate?.threadsPerWorker, `options.auto.candidates[${index}].threadsPerWorker`);
+      for (const key of ['workers', 'threadsPerWorker'] as const) {
+        const option = `options.auto.candidates[${index}].${key}`;
+        positiveInteger(required(candidate?.[key], option, 'a positive integer'), option);
+      }
     });
   }
-  if (auto.requests !== undefined) positiveInteger(auto.requests, 'options.auto.requests');
-  if (auto.rounds !== undefined) positiveInteger(auto.rounds, 'options.auto.rounds');
+  positiveInteger(auto.requests, 'options.auto.requests');
+  positiveInteger(auto.rounds, 'options.auto.rounds');
   if (auto.onChoice !== undefined && typeof auto.onChoice !== 'function') {
     throw new InvalidOptionError('options.auto.onChoice', `options.auto.onChoice must be a function, got ${describeValue(auto.onChoice)}`);
   }
   return { auto, base };
-}
-
-function positiveInteger(value: unknown, name: string): void {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new InvalidOptionError(name, `${name} must be a positive integer, got ${describeValue(value)}`);
-  }
 }
 
 /** An image a pool may take ownership of: bytes and pixels are copied, paths and URLs are as they are. */

@@ -12,6 +12,7 @@ import {
   resolvePredictOptions,
   type YoloModel,
 } from '@yolokit/core';
+import { positiveInteger } from '@yolokit/core/internal';
 
 /**
  * Which backend to build, as data: core's {@link CoreBackendSpec}, made by a backend package's spec helper
@@ -96,10 +97,7 @@ export function validateModelSpec(spec: unknown, prefix = 'spec'): asserts spec 
     }
     // The values are createModel's to check, where the instance is built; a wrong one rejects with its InvalidOptionError.
     for (const key of ['maxImageBytes', 'maxModelBytes', 'modelTimeoutMs'] as const) {
-      const value = (createOptions as Record<string, unknown>)[key];
-      if (value !== undefined && (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1)) {
-        throw new InvalidOptionError(`${prefix}.createOptions.${key}`, `${prefix}.createOptions.${key} must be a positive integer, got ${describeValue(value)}`);
-      }
+      positiveInteger((createOptions as Record<string, unknown>)[key], `${prefix}.createOptions.${key}`);
     }
   }
 }

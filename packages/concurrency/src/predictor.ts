@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { describeValue, type ImageInput, InvalidOptionError, type ModelInfo, type PredictOptions, type Result } from '@yolokit/core';
+import { booleanOption, milliseconds, oneOf, optionsObject, positiveInteger, rejectUnknown, required } from '@yolokit/core/internal';
 import { AsyncLock } from './async-lock.js';
 import { type AutoOptions, createAutoPredictor } from './auto-strategy.js';
 import type { Executor, WorkerInfo } from './executor.js';
@@ -223,29 +224,18 @@ interface ResolvedOptions {
  * option and the value it got.
  */
 export function resolvePredictorOptions(options: unknown, cores = availableParallelism()): ResolvedOptions {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new InvalidOptionError('options', `createPredictor(options): options must be an object { strategy, model, ... }, got ${describeValue(options)}`);
-  }
-  const o = options as Record<string, unknown>;
+  const o = optionsObject(options, 'options', { call: 'createPredictor(options)', shape: '{ strategy, model, ... }' });
   if (o.auto !== undefined && o.strategy !== 'auto') {
     throw new InvalidOptionError('options.auto', `options.auto applies to strategy 'auto' only, got strategy ${describeValue(o.strategy)}`);
   }
   if (o.queue !== undefined && o.strategy !== 'queue') {
     throw new InvalidOptionError('options.queue', `options.queue applies to strategy 'queue' only, got strategy ${describeValue(o.strategy)}`);
   }
-  for (const key of Object.keys(o)) {
-    if (!KNOWN_OPTIONS.has(key)) {
-      throw new InvalidOptionError(`options.${key}`, `options.${key} is not a predictor option; known options: ${[...KNOWN_OPTIONS].join(', ')}`);
-    }
-  }
-  const strategy = o.strategy;
-  if (!STRATEGIES.includes(strategy as Strategy)) {
-    throw new InvalidOptionError('options.strategy', `options.strategy must be one of ${STRATEGIES.map((s) => `'${s}'`).join(', ')}, got ${describeValue(strategy)}`);
-  }
-  const s = strategy as Strategy;
+  rejectUnknown(o, KNOWN_OPTIONS, 'a predictor');
+  const s = oneOf(required(o.strategy, 'options.strategy', `one of ${STRATEGIES.map((name) => `'${name}'`).join(', ')}`), 'options.strategy', STRATEGIES) as Strategy;
   const queued = s === 'queue';
   const pooled = s === 'threads' || s === 'processes';
-  const offMainThread = booleanOption(o, 'offMainThread', false);
+  const offMainThread = booleanOption(o.offMainThread, 'options.offMainThread', false);
   if (o.offMainThread !== undefined && s !== 'locked') {
     const where = pooled ? 'already runs off the main thread' : queued ? 'runs its models on queue workers' : 'runs in this thread by definition';
     throw new InvalidOptionError('options.offMainThread', `options.offMainThread applies to strategy 'locked' only; '${s}' ${where}`);
@@ -302,12 +292,9 @@ export function resolvePredictorOptions(options: unknown, cores = availableParal
   if (typeof maxQueue !== 'number' || !(Number.isInteger(maxQueue) || maxQueue === Number.POSITIVE_INFINITY) || maxQueue < 0) {
     throw new InvalidOptionError('options.maxQueue', `options.maxQueue must be a non-negative integer or Infinity, got ${describeValue(maxQueue)}`);
   }
-  const taskTimeoutMs = o.taskTimeoutMs ?? Number.POSITIVE_INFINITY;
-  if (typeof taskTimeoutMs !== 'number' || Number.isNaN(taskTimeoutMs) || taskTimeoutMs <= 0 || (Number.isFinite(taskTimeoutMs) && taskTimeoutMs > 2 ** 31 - 1)) {
-    throw new InvalidOptionError('options.taskTimeoutMs', `options.taskTimeoutMs must be a positive number of milliseconds up to 2147483647, or Infinity, got ${describeValue(taskTimeoutMs)}`);
-  }
-  const retryOnWorkerDeath = booleanOption(o, 'retryOnWorkerDeath', false);
-  const transferImages = booleanOption(o, 'transferImages', true);
+  const taskTimeoutMs = milliseconds(o.taskTimeoutMs, 'options.taskTimeoutMs', Number.POSITIVE_INFINITY, true);
+  const retryOnWorkerDeath = booleanOption(o.retryOnWorkerDeath, 'options.retryOnWorkerDeath', false);
+  const transferImages = booleanOption(o.transferImages, 'options.transferImages', true);
   if (o.lock !== undefined) {
     if (!(o.lock instanceof AsyncLock)) throw new InvalidOptionError('options.lock', `options.lock must be an AsyncLock, got ${describeValue(o.lock)}`);
     if (!(s === 'locked' && !offMainThread)) {
@@ -326,7 +313,7 @@ export function resolvePredictorOptions(options: unknown, cores = availableParal
     workers = 1;
     threadsPerWorker = (o.threadsPerWorker as number | undefined) ?? cores;
   }
-  if (!booleanOption(o, 'allowOversubscribe', false)) checkThreadBudget(workers, threadsPerWorker, cores);
+  if (!booleanOption(o.allowOversubscribe, 'options.allowOversubscribe', false)) checkThreadBudget(workers, threadsPerWorker, cores);
   return {
     strategy: s,
     queue: queued ? (o.queue as QueueStrategyOptions) : undefined,
@@ -482,9 +469,7 @@ function checkQueueOptions(o: Record<string, unknown>): void {
       `options.queue is required for strategy 'queue': { name, redis, ... }, the queue's name and where its Redis is (such as { name: 'detect', redis: 'redis://127.0.0.1:6379' })`,
     );
   }
-  if (typeof o.queue !== 'object' || Array.isArray(o.queue)) {
-    throw new InvalidOptionError('options.queue', `options.queue must be an object { name, redis, ... }, got ${describeValue(o.queue)}`);
-  }
+  optionsObject(o.queue, 'options.queue', { shape: '{ name, redis, ... }' });
   if (o.retryOnWorkerDeath !== undefined) {
     throw new InvalidOptionError(
       'options.retryOnWorkerDeath',
@@ -497,17 +482,4 @@ function checkQueueOptions(o: Record<string, unknown>): void {
       `options.transferImages does not apply to strategy 'queue': images travel through Redis by reference or by value (options.queue.imageTransport)`,
     );
   }
-}
-
-function positiveInteger(value: unknown, name: string): void {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new InvalidOptionError(name, `${name} must be a positive integer, got ${describeValue(value)}`);
-  }
-}
-
-function booleanOption(o: Record<string, unknown>, key: string, fallback: boolean): boolean {
-  const value = o[key];
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw new InvalidOptionError(`options.${key}`, `options.${key} must be a boolean, got ${describeValue(value)}`);
-  return value;
 }

@@ -16,4 +16,5 @@ export {
   optionsObject,
   positiveInteger,
   rejectUnknown,
+  required,
 } from './option-checks.js';

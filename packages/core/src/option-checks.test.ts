@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidOptionError } from './errors.js';
-import { booleanOption, finiteNumber, integerInRange, milliseconds, oneOf, optionsObject, positiveInteger, rejectUnknown } from './option-checks.js';
+import { booleanOption, finiteNumber, integerInRange, milliseconds, oneOf, optionsObject, positiveInteger, rejectUnknown, required } from './option-checks.js';
 
 /** The error `run` throws: an InvalidOptionError whose option and message are returned for comparison. */
 function failure(run: () => unknown): { code: string; option: string; message: string } {
@@ -27,6 +27,7 @@ describe('option checks', () => {
     expect(booleanOption(undefined, 'options.metrics', true)).toBe(true);
     expect(oneOf(undefined, 'options.strategy', ['threads', 'processes'], 'threads')).toBe('threads');
     expect(optionsObject({ a: 1 }, 'options')).toEqual({ a: 1 });
+    expect(required(0, 'options.n', 'a number')).toBe(0);
     expect(() => rejectUnknown({ conf: 1 }, ['conf', 'iou'], 'a prediction')).not.toThrow();
   });
 
@@ -41,6 +42,7 @@ describe('option checks', () => {
     ['milliseconds', () => milliseconds(0, 'options.timeoutMs', 1), 'options.timeoutMs', 'options.timeoutMs must be a positive number of milliseconds up to 2147483647, got 0'],
     ['Infinity where not allowed', () => milliseconds(Number.POSITIVE_INFINITY, 'options.t', 1), 'options.t', 'options.t must be a positive number of milliseconds up to 2147483647, got Infinity'],
     ['milliseconds or Infinity', () => milliseconds(-5, 'options.t', 1, true), 'options.t', 'options.t must be a positive number of milliseconds up to 2147483647, or Infinity, got -5'],
+    ['required', () => positiveInteger(required(undefined, 'options.n', 'a positive integer'), 'options.n'), 'options.n', 'options.n is required: a positive integer'],
     ['a boolean', () => booleanOption('yes', 'options.metrics'), 'options.metrics', 'options.metrics must be a boolean, got "yes"'],
     ['one of', () => oneOf('thread', 'options.strategy', ['threads', 'processes']), 'options.strategy', `options.strategy must be one of 'threads', 'processes', got "thread"`],
     ['an object, with the call and shape', () => optionsObject(42, 'options', { call: 'onnx(options)', shape: '{ name }' }), 'options', 'onnx(options): options must be an object { name }, got 42'],

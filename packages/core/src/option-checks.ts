@@ -47,6 +47,15 @@ export function rejectUnknown(object: Readonly<Record<string, unknown>>, known: 
   }
 }
 
+/**
+ * `value` when it is given; for `undefined`, throws `<option> is required: <what>` (`options.auto.candidates[0].workers
+ * is required: a positive integer`). Put it in front of a check that would take `undefined` as "use the default".
+ */
+export function required<T>(value: T | undefined, option: string, what: string): T {
+  if (value === undefined) throw new InvalidOptionError(option, `${option} is required: ${what}`);
+  return value;
+}
+
 /** An integer of at least 1 (and at most `max`, a safe integer unless given), or `fallback` for `undefined`. */
 export function positiveInteger(value: unknown, option: string, fallback: number, max?: number): number;
 export function positiveInteger(value: unknown, option: string, fallback?: undefined, max?: number): number | undefined;
