@@ -17,7 +17,8 @@ const BOX_TOLERANCE = 0.01;
 // What moves these figures besides the pipeline (measured with this suite's evaluator): at 320 every coco32
 // image is about halved, and this dynamic-int8 model moves with the resize kernel alone. Box mAP50-95 over the
 // same pixels resized seven ways: libvips linear 0.379 (the Node default, with or without JPEG shrink-on-load),
-// PIL bilinear 0.380, OpenCV INTER_AREA 0.390, libvips cubic 0.392, lanczos3 0.394, OpenCV INTER_LINEAR 0.402,
+// PIL bilinear 0.380, OpenCV INTER_AREA 0.390, libvips cubic 0.392, lanczos3 0.394, OpenCV INTER_LINEAR 0.398
+// (core's `letterboxPixels`, byte for byte cv2.resize since issue 13; 0.402 with its earlier float rounding),
 // nearest 0.413 (`node bench/resize-kernel-map.mjs --models yolov8n-seg_int8.onnx` for the libvips ones); the
 // dither of that script (±1 level of seeded noise on half the pixels) after the OpenCV resize moves box
 // mAP50-95 between 0.392 and 0.414 and mask mAP50-95 between 0.308 and 0.320 over 6 seeds.
