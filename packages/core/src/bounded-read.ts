@@ -121,6 +121,19 @@ export interface FetchLimits {
   readonly signal?: AbortSignal;
   /** Passed to `fetch` (headers, credentials, ...); its own `signal`, if any, also cancels. */
   readonly init?: RequestInit;
+  /**
+   * Node only: connect to this address, which the caller resolved and checked, instead of resolving the URL's
+   * host again (the `Host` header and the TLS server name stay the URL's host). The request is then a `GET` made
+   * with `node:http`/`node:https` on a connection of its own, with `init.headers` only, and a redirect is returned
+   * as its status and headers (as `redirect: 'manual'` would), never followed.
+   */
+  readonly connectTo?: PinnedAddress;
+}
+
+/** An IP address to connect to, as `dns.lookup` gives it. */
+export interface PinnedAddress {
+  readonly address: string;
+  readonly family: 4 | 6;
 }
 
 /** What {@link fetchWithLimits} got: the body of a 2xx answer, or the status of any other. */
@@ -156,7 +169,9 @@ export async function fetchWithLimits(url: string | URL, limits: FetchLimits): P
     return { source, listener };
   });
   try {
-    const response = await fetch(url, { ...init, signal: controller.signal });
+    const response = limits.connectTo
+      ? await requestPinned(new URL(url), limits.connectTo, init?.headers, controller.signal)
+      : await fetch(url, { ...init, signal: controller.signal });
     if (!response.ok) {
       // The body of an error page is of no use; cancelling frees the connection.
       await response.body?.cancel().catch(() => undefined);
@@ -192,6 +207,62 @@ export async function fetchWithLimits(url: string | URL, limits: FetchLimits): P
     if (timer !== undefined) clearTimeout(timer);
     for (const { source, listener } of listeners) source.removeEventListener('abort', listener);
   }
+}
+
+/** `node:http`, `node:https` and `node:stream`, imported on first use (as `node:fs/promises`, and for the same reason). */
+const nodeHttp = 'node:http';
+const nodeHttps = 'node:https';
+const nodeStream = 'node:stream';
+
+/**
+ * A GET of `url` over a connection to `to`, whatever the URL's host resolves to now, as a `Response`. Every
+ * connection is new (`agent: false`): a pooled one could have been opened to another address for the same host.
+ */
+async function requestPinned(url: URL, to: PinnedAddress, headers: HeadersInit | undefined, signal: AbortSignal): Promise<Response> {
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`cannot fetch ${url.protocol} URLs, only http: and https:`);
+  const [http, stream] = await Promise.all([
+    import(/* webpackIgnore: true */ /* @vite-ignore */ url.protocol === 'https:' ? nodeHttps : nodeHttp) as Promise<typeof import('node:https')>,
+    import(/* webpackIgnore: true */ /* @vite-ignore */ nodeStream) as Promise<typeof import('node:stream')>,
+  ]);
+  const pinnedLookup = (_host: string, options: { all?: boolean }, callback: (...args: unknown[]) => void): void => {
+    if (options.all) callback(null, [{ address: to.address, family: to.family }]);
+    else callback(null, to.address, to.family);
+  };
+  const outgoing: Record<string, string> = {};
+  new Headers(headers).forEach((value, name) => {
+    outgoing[name] = value;
+  });
+  return new Promise<Response>((resolve, reject) => {
+    const request = http.request(
+      url,
+      {
+        method: 'GET',
+        headers: outgoing,
+        agent: false,
+        lookup: pinnedLookup as unknown as import('node:net').LookupFunction,
+        signal,
+      },
+      (message) => {
+        const answer = new Headers();
+        for (const [name, value] of Object.entries(message.headers)) {
+          for (const item of Array.isArray(value) ? value : value === undefined ? [] : [value]) answer.append(name, item);
+        }
+        const status = message.statusCode ?? 0;
+        const empty = status === 204 || status === 205 || status === 304;
+        if (empty) message.resume();
+        try {
+          const body = empty ? null : (stream.Readable.toWeb(message) as ReadableStream<Uint8Array>);
+          resolve(new Response(body, { status, statusText: message.statusMessage ?? '', headers: answer }));
+        } catch (error) {
+          // A status Response cannot carry (1xx, > 599): an answer no image comes from.
+          message.destroy();
+          reject(new TypeError(`${url.href} answered status ${status}`, { cause: error }));
+        }
+      },
+    );
+    request.once('error', reject);
+    request.end();
+  });
 }
 
 function tooLarge(size: number, maxBytes: number, phrase: (size: string) => string): ReadLimitError {

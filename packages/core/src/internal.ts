@@ -7,3 +7,4 @@
  */
 // Everything a browser can load too (internal.browser.ts); the Node-only helpers follow.
 export * from './internal.browser.js';
+export { bareHostname, checkHost, type HostCheck, type HostCheckOptions, type HostLookup, isPrivateAddress, namesAddress } from './host-address.js';

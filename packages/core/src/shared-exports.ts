@@ -13,6 +13,7 @@ export {
   fetchWithLimits,
   type FetchLimits,
   type FetchedBytes,
+  type PinnedAddress,
   formatBytes,
 } from './bounded-read.js';
 export { MAX_INPUT_SIDE, modelInputSize } from './model-input-size.js';

@@ -5,13 +5,12 @@
  * @internal
  */
 
-import { lookup } from 'node:dns/promises';
 import { realpathSync, statSync } from 'node:fs';
 import { realpath } from 'node:fs/promises';
-import { BlockList, isIP } from 'node:net';
 import { dirname, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describeValue, fetchWithLimits, InvalidOptionError, ReadLimitError } from '@yolokit/core';
+import { describeValue, fetchWithLimits, InvalidOptionError, type PinnedAddress, ReadLimitError } from '@yolokit/core';
+import { checkHost, type HostCheckOptions } from '@yolokit/core/internal';
 import { ImageTooLargeError } from './errors.js';
 import { ImageFetchError } from './image-fetch-error.js';
 import { SourceNotAllowedError } from './source-not-allowed-error.js';
@@ -19,94 +18,11 @@ import { SourceNotAllowedError } from './source-not-allowed-error.js';
 /** Redirects followed per image URL, each checked against the prefixes as the first URL was. */
 export const MAX_REDIRECTS = 5;
 
-/** Resolves a host name to its addresses (`dns.lookup` with `all: true`); replaceable in unit tests. */
-export type HostLookup = (hostname: string) => Promise<ReadonlyArray<{ address: string; family: number }>>;
-
-const systemLookup: HostLookup = (hostname) => lookup(hostname, { all: true, verbatim: true });
-
 /** Limits of one image download. */
 export interface FetchImageLimits {
   readonly maxImageBytes: number;
   readonly fetchTimeoutMs: number;
   readonly signal?: AbortSignal;
-}
-
-/** An allowed URL prefix, parsed once. */
-interface UrlPrefix {
-  readonly url: URL;
-  /** The prefix's host is an IP address or `localhost`: it names the address itself, private or not. */
-  readonly namesAddress: boolean;
-}
-
-/**
- * Addresses a URL prefix must name explicitly to be fetched from: loopback, private (RFC 1918, unique local),
- * link-local, carrier-grade NAT, unspecified, multicast and reserved ranges. A DNS name that resolves to one of
- * them (DNS rebinding, an internal name) is refused: an attacker who controls a name's DNS answer must not reach
- * the worker's own network through a prefix that meant a public server.
- */
-const PRIVATE = new BlockList();
-for (const [network, bits] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
-] as const) {
-  PRIVATE.addSubnet(network, bits, 'ipv4');
-}
-for (const [network, bits] of [
-  ['::', 128],
-  ['::1', 128],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['fec0::', 10],
-  ['ff00::', 8],
-] as const) {
-  PRIVATE.addSubnet(network, bits, 'ipv6');
-}
-
-/** Whether `address` (IPv4 or IPv6, IPv4-mapped, -compatible and NAT64 forms included) is a private one. */
-export function isPrivateAddress(address: string): boolean {
-  const family = isIP(address);
-  if (family === 4) return PRIVATE.check(address, 'ipv4');
-  if (family !== 6) return true; // not an address: nothing to trust
-  const embedded = embeddedIPv4(address);
-  if (embedded !== undefined) return PRIVATE.check(embedded, 'ipv4') || embedded === '0.0.0.0';
-  return PRIVATE.check(address, 'ipv6');
-}
-
-/** The IPv4 address inside `::ffff:a.b.c.d` (mapped), `::a.b.c.d` (compatible) or `64:ff9b::a.b.c.d` (NAT64). */
-function embeddedIPv4(address: string): string | undefined {
-  const groups = expandIPv6(address.split('%')[0]);
-  if (groups === undefined) return undefined;
-  const high = groups.slice(0, 5).every((g) => g === 0);
-  const mapped = high && groups[5] === 0xffff;
-  const compatible = high && groups[5] === 0 && (groups[6] !== 0 || groups[7] > 1);
-  const nat64 = groups[0] === 0x64 && groups[1] === 0xff9b && groups.slice(2, 6).every((g) => g === 0);
-  if (!mapped && !compatible && !nat64) return undefined;
-  return [groups[6] >> 8, groups[6] & 0xff, groups[7] >> 8, groups[7] & 0xff].join('.');
-}
-
-/** The 8 groups of an IPv6 address (a trailing dotted IPv4 part included), or undefined. */
-function expandIPv6(address: string): number[] | undefined {
-  let text = address.toLowerCase();
-  const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
-  if (dotted) {
-    const [a, b, c, d] = dotted[1].split('.').map(Number);
-    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
-  }
-  const [head, tail] = text.split('::');
-  const parse = (part: string | undefined): number[] => (part ? part.split(':').map((g) => Number.parseInt(g, 16)) : []);
-  const left = parse(head);
-  const right = parse(tail);
-  const groups = tail === undefined ? left : [...left, ...new Array(8 - left.length - right.length).fill(0), ...right];
-  return groups.length === 8 && groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff) ? groups : undefined;
 }
 
 /**
@@ -164,18 +80,17 @@ function isInside(path: string, root: string): boolean {
  */
 export class SourcePolicy {
   readonly #roots: readonly string[];
-  readonly #prefixes: readonly UrlPrefix[];
-  readonly #lookup: HostLookup;
+  readonly #prefixes: readonly URL[];
+  readonly #hostCheck: HostCheckOptions;
 
-  /** `roots` as {@link resolveAllowRoots} returns them; `prefixes` as {@link resolveAllowUrls} does. */
-  constructor(roots: readonly string[], prefixes: readonly string[], hostLookup: HostLookup = systemLookup) {
+  /**
+   * `roots` as {@link resolveAllowRoots} returns them; `prefixes` as {@link resolveAllowUrls} does. `hostCheck`
+   * replaces the DNS lookup and the private-address test, for tests only.
+   */
+  constructor(roots: readonly string[], prefixes: readonly string[], hostCheck: HostCheckOptions = {}) {
     this.#roots = roots;
-    this.#prefixes = prefixes.map((href) => {
-      const url = new URL(href);
-      const host = url.hostname.replace(/^\[|\]$/g, '');
-      return { url, namesAddress: isIP(host) !== 0 || host === 'localhost' };
-    });
-    this.#lookup = hostLookup;
+    this.#prefixes = prefixes.map((href) => new URL(href));
+    this.#hostCheck = hostCheck;
   }
 
   /**
@@ -211,26 +126,29 @@ export class SourcePolicy {
   }
 
   /** The prefix `url` falls under, or undefined. */
-  #prefixOf(url: URL): UrlPrefix | undefined {
-    return this.#prefixes.find(({ url: prefix }) => {
+  #prefixOf(url: URL): URL | undefined {
+    return this.#prefixes.find((prefix) => {
       if (url.origin !== prefix.origin || url.username !== '' || url.password !== '') return false;
       const path = prefix.pathname;
       return url.pathname === path || url.pathname.startsWith(path.endsWith('/') ? path : `${path}/`);
     });
   }
 
-  /** Throws `SourceNotAllowedError` unless `url` is under a prefix and its host may be reached. */
-  async #checkUrl(url: URL): Promise<void> {
-    const prefix = this.#prefixOf(url);
-    if (prefix === undefined) throw new SourceNotAllowedError('url');
-    if (prefix.namesAddress) return;
-    let addresses: ReadonlyArray<{ address: string }>;
+  /**
+   * Throws `SourceNotAllowedError` unless `url` is under a prefix and its host may be reached. Returns the
+   * address to connect to when the host is a DNS name (resolved once here, every address public), undefined when
+   * the prefix names the address itself (an IP address or `localhost`, private or not: the operator listed it).
+   */
+  async #checkUrl(url: URL): Promise<PinnedAddress | undefined> {
+    if (this.#prefixOf(url) === undefined) throw new SourceNotAllowedError('url');
+    let host: Awaited<ReturnType<typeof checkHost>>;
     try {
-      addresses = await this.#lookup(url.hostname.replace(/^\[|\]$/g, ''));
+      host = await checkHost(url, this.#hostCheck);
     } catch (error) {
       throw new ImageFetchError(url.href, undefined, `cannot fetch image ${url.href}: its host does not resolve (${(error as Error).message})`, { cause: error });
     }
-    if (addresses.length === 0 || addresses.some(({ address }) => isPrivateAddress(address))) throw new SourceNotAllowedError('url');
+    if (host.kind === 'private') throw new SourceNotAllowedError('url');
+    return host.kind === 'public' ? host.address : undefined;
   }
 
   /**
@@ -247,11 +165,12 @@ export class SourcePolicy {
     }
     const deadline = performance.now() + limits.fetchTimeoutMs;
     for (let redirects = 0; ; redirects++) {
-      await this.#checkUrl(url);
+      // The address checked is the address connected to: no second DNS answer (rebinding) is asked for.
+      const connectTo = await this.#checkUrl(url);
       const timeoutMs = Math.max(1, Math.round(deadline - performance.now()));
       let fetched: Awaited<ReturnType<typeof fetchWithLimits>>;
       try {
-        fetched = await fetchWithLimits(url, { maxBytes: limits.maxImageBytes, timeoutMs, signal: limits.signal, init: { redirect: 'manual' } });
+        fetched = await fetchWithLimits(url, { maxBytes: limits.maxImageBytes, timeoutMs, signal: limits.signal, init: { redirect: 'manual' }, connectTo });
       } catch (error) {
         if (limits.signal?.aborted) throw limits.signal.reason;
         if (error instanceof ReadLimitError && error.reason === 'too-large') {

@@ -2,6 +2,7 @@ import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import swagger from '@fastify/swagger';
 import { describeValue, InvalidOptionError } from '@yolokit/core';
+import { booleanOption, optionsObject, positiveInteger, rejectUnknown } from '@yolokit/core/internal';
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { errorReply, HttpError } from './http-error.js';
 import type { UrlFetchOptions } from './image-request.js';
@@ -137,20 +138,15 @@ const KNOWN_OPTIONS = new Set(['models', 'maxBodyBytes', 'requestTimeoutMs', 'ur
 
 /** Validates {@link ServerOptions} (not the models: {@link openServedModels} does) and fills defaults. */
 export function resolveServerOptions(options: ServerOptions): ServerSettings {
-  if (typeof options !== 'object' || options === null) throw new InvalidOptionError('options', `options must be an object, got ${describeValue(options)}`);
-  for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(key)) throw new InvalidOptionError(`options.${key}`, `options.${key} is not a server option; known options: ${[...KNOWN_OPTIONS].join(', ')}`);
-  }
+  rejectUnknown(optionsObject(options, 'options'), KNOWN_OPTIONS, 'a server');
   const maxBodyBytes = positiveInteger(options.maxBodyBytes, 'options.maxBodyBytes', DEFAULT_MAX_BODY_BYTES);
   const requestTimeoutMs = positiveInteger(options.requestTimeoutMs, 'options.requestTimeoutMs', 30_000);
   const shutdownTimeoutMs = positiveInteger(options.shutdownTimeoutMs, 'options.shutdownTimeoutMs', 10_000);
   if (options.apiKey !== undefined && (typeof options.apiKey !== 'string' || options.apiKey.length < 8)) {
     throw new InvalidOptionError('options.apiKey', `options.apiKey must be a string of at least 8 characters, got ${typeof options.apiKey === 'string' ? `${options.apiKey.length} characters` : describeValue(options.apiKey)}`);
   }
-  if (options.metrics !== undefined && typeof options.metrics !== 'boolean') {
-    throw new InvalidOptionError('options.metrics', `options.metrics must be a boolean, got ${describeValue(options.metrics)}`);
-  }
-  return { maxBodyBytes, requestTimeoutMs, shutdownTimeoutMs, urlFetch: resolveUrlFetch(options.urlFetch, maxBodyBytes), apiKey: options.apiKey, metrics: options.metrics ?? true };
+  const metrics = booleanOption(options.metrics, 'options.metrics', true);
+  return { maxBodyBytes, requestTimeoutMs, shutdownTimeoutMs, urlFetch: resolveUrlFetch(options.urlFetch, maxBodyBytes), apiKey: options.apiKey, metrics };
 }
 
 function resolveUrlFetch(urlFetch: UrlFetchOptions | undefined, maxBodyBytes: number): ServerSettings['urlFetch'] {
@@ -177,14 +173,6 @@ function resolveUrlFetch(urlFetch: UrlFetchOptions | undefined, maxBodyBytes: nu
     maxBytes: positiveInteger(urlFetch.maxBytes, 'options.urlFetch.maxBytes', maxBodyBytes),
     timeoutMs: positiveInteger(urlFetch.timeoutMs, 'options.urlFetch.timeoutMs', 10_000),
   };
-}
-
-function positiveInteger(value: unknown, where: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
-    throw new InvalidOptionError(where, `${where} must be a positive integer, got ${describeValue(value)}`);
-  }
-  return value;
 }
 
 /** A client's `X-Request-Id` when it is a sane token (it ends up in logs and results), else a fresh UUID. */

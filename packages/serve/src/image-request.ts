@@ -1,8 +1,15 @@
-import { fetchWithLimits, type ImageInput, ReadLimitError } from '@yolokit/core';
+import { fetchWithLimits, type ImageInput, type PinnedAddress, ReadLimitError } from '@yolokit/core';
+import { checkHost, type HostCheckOptions } from '@yolokit/core/internal';
 import type { FastifyRequest } from 'fastify';
 import { HttpError } from './http-error.js';
 
-/** Where `{ "url": ... }` bodies may point, and how much may be downloaded. Off unless `allowedOrigins` is given. */
+/**
+ * Where `{ "url": ... }` bodies may point, and how much may be downloaded. Off unless `allowedOrigins` is given.
+ * An origin named by a DNS name is fetched from only while every address the name resolves to is public; the
+ * name is resolved once per request and the download connects to the address that was checked (a DNS answer
+ * that changes between check and connection, DNS rebinding, cannot lead to this machine or its network). To
+ * fetch from a private or loopback server, allow its address itself (`http://10.0.0.5:8080`).
+ */
 export interface UrlFetchOptions {
   /** Origins images may be fetched from, such as `https://images.example.com` (scheme, host and port; exact match). */
   readonly allowedOrigins: readonly string[];
@@ -27,7 +34,15 @@ export interface ImageRequest {
 /** Limits {@link readImageRequest} applies. */
 export interface ImageRequestLimits {
   readonly maxBodyBytes: number;
-  readonly urlFetch: { readonly origins: ReadonlySet<string>; readonly maxBytes: number; readonly timeoutMs: number } | undefined;
+  readonly urlFetch:
+    | {
+        readonly origins: ReadonlySet<string>;
+        readonly maxBytes: number;
+        readonly timeoutMs: number;
+        /** Replaces the DNS lookup and the private-address test; for tests only. */
+        readonly hostCheck?: HostCheckOptions;
+      }
+    | undefined;
 }
 
 /**
@@ -94,10 +109,12 @@ async function fetchImage(url: string, limits: ImageRequestLimits, signal: Abort
   if (!limits.urlFetch.origins.has(parsed.origin)) {
     throw new HttpError(403, 'URL_NOT_ALLOWED', `images are not fetched from ${parsed.origin}; allowed origins: ${[...limits.urlFetch.origins].join(', ')}`);
   }
-  const { maxBytes, timeoutMs } = limits.urlFetch;
+  const { maxBytes, timeoutMs, hostCheck } = limits.urlFetch;
+  const connectTo = await checkedAddress(parsed, hostCheck);
   try {
     // No redirects: a redirect could lead to an origin that is not allowed (or to this machine's own services).
-    const fetched = await fetchWithLimits(parsed, { maxBytes, timeoutMs, signal, init: { redirect: 'error' } });
+    // With a pinned address a redirect comes back as its status (answered below as IMAGE_UNREADABLE).
+    const fetched = await fetchWithLimits(parsed, { maxBytes, timeoutMs, signal, init: { redirect: 'error' }, connectTo });
     if (!fetched.ok) throw new HttpError(422, 'IMAGE_UNREADABLE', `fetching ${parsed.href} answered ${fetched.status} ${fetched.statusText}`);
     if (fetched.bytes.byteLength === 0) throw new HttpError(422, 'IMAGE_UNREADABLE', `${parsed.href} answered an empty body`);
     return fetched.bytes;
@@ -110,4 +127,25 @@ async function fetchImage(url: string, limits: ImageRequestLimits, signal: Abort
     if (signal.aborted) throw error;
     throw new HttpError(422, 'IMAGE_UNREADABLE', `fetching ${parsed.href} failed: ${(error as Error).message}`, { cause: error });
   }
+}
+
+/**
+ * The address to download from: the one address checked when the origin's host is a DNS name (resolved once,
+ * every address public), undefined when the origin names an address itself (the operator allowed it as it is).
+ */
+async function checkedAddress(url: URL, hostCheck: HostCheckOptions | undefined): Promise<PinnedAddress | undefined> {
+  let host: Awaited<ReturnType<typeof checkHost>>;
+  try {
+    host = await checkHost(url, hostCheck);
+  } catch (error) {
+    throw new HttpError(422, 'IMAGE_UNREADABLE', `fetching ${url.href} failed: its host does not resolve (${(error as Error).message})`, { cause: error });
+  }
+  if (host.kind === 'private') {
+    throw new HttpError(
+      403,
+      'URL_NOT_ALLOWED',
+      `images are not fetched from ${url.origin}: its host resolves to a private or loopback address (allow the address itself as an origin to fetch from such a server)`,
+    );
+  }
+  return host.kind === 'public' ? host.address : undefined;
 }

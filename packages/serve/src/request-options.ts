@@ -1,4 +1,5 @@
-import { InvalidOptionError, type PredictOptions, resolvePredictOptions } from '@yolokit/core';
+import { type PredictOptions, resolvePredictOptions } from '@yolokit/core';
+import { rejectUnknown } from '@yolokit/core/internal';
 
 /** The prediction options a request may give, by query string, JSON body or OIP `parameters`. */
 export const REQUEST_OPTION_NAMES = ['conf', 'iou', 'maxDet', 'classes', 'agnostic', 'imgsz', 'retinaMasks'] as const;
@@ -12,14 +13,10 @@ type Raw = Readonly<Record<string, unknown>>;
  * `imgsz` as one side or `height,width`. `where` names the place in messages (`query`, `parameters`).
  */
 export function requestPredictOptions(raw: Raw, where: string, ignore: readonly string[] = []): PredictOptions {
+  const given = Object.fromEntries(Object.entries(raw).filter(([key]) => !ignore.includes(key)));
+  rejectUnknown(given, REQUEST_OPTION_NAMES, 'a prediction', where);
   const options: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(raw)) {
-    if (ignore.includes(key)) continue;
-    if (!(REQUEST_OPTION_NAMES as readonly string[]).includes(key)) {
-      throw new InvalidOptionError(`${where}.${key}`, `${where}.${key} is not a prediction option; known options: ${REQUEST_OPTION_NAMES.join(', ')}`);
-    }
-    options[key] = typeof value === 'string' ? fromText(key, value) : value;
-  }
+  for (const [key, value] of Object.entries(given)) options[key] = typeof value === 'string' ? fromText(key, value) : value;
   // Throws with `${where}.conf must be ...`; the resolved form is not used: defaults stay the model's.
   resolvePredictOptions(options, {}, where);
   return options as PredictOptions;
