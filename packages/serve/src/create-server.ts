@@ -197,17 +197,21 @@ async function buildApp(app: FastifyInstance, state: ServerState, settings: Serv
   app.addContentTypeParser(/^image\//, { parseAs: 'buffer' }, bytes);
   app.addContentTypeParser('application/octet-stream', { parseAs: 'buffer' }, bytes);
   app.addContentTypeParser('multipart/form-data', { parseAs: 'buffer' }, bytes);
-  app.addHook('onRequest', async (request, reply) => {
+  // Hooks in callback form: an async hook costs a promise and a microtask turn per request on the main thread,
+  // which the inference workers share the cores with (bench/serve-load.mjs).
+  app.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
     if (settings.apiKey !== undefined && !request.url.startsWith('/v2/health/') && !authorised(request.headers, settings.apiKey)) {
-      throw new HttpError(401, 'UNAUTHORIZED', 'this server needs an API key: send Authorization: Bearer <key> or X-API-Key: <key>');
+      done(new HttpError(401, 'UNAUTHORIZED', 'this server needs an API key: send Authorization: Bearer <key> or X-API-Key: <key>'));
+      return;
     }
+    done();
   });
   // Past the start of shutdown, every answer closes its connection: an in-flight request's keep-alive socket
   // would otherwise hold close() for Fastify's keepAliveTimeout (72 s) after its answer.
-  app.addHook('onSend', async (_request, reply, payload) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (state.closing) reply.header('connection', 'close');
-    return payload;
+    done(null, payload);
   });
   app.setErrorHandler((error, request, reply) => {
     const { status, body } = errorReply(error);

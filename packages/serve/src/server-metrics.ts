@@ -50,12 +50,22 @@ export function registerMetrics(app: FastifyInstance, state: ServerState): Regis
       }
     },
   });
-  app.addHook('onResponse', async (request, reply) => {
+  // One counter and one histogram child per (method, route, status), made once: prom-client otherwise hashes the
+  // label object on every call, on the main thread that the inference workers share the cores with.
+  const series = new Map<string, { readonly count: Counter.Internal; readonly time: Histogram.Internal<(typeof labelNames)[number]> }>();
+  app.addHook('onResponse', (request, reply, done) => {
     // The route's pattern, not its URL: model names and garbage paths must not create new series.
     const route = request.routeOptions.url ?? 'unmatched';
-    const labels = { method: request.method, route, status: String(reply.statusCode) };
-    requests.inc(labels);
-    duration.observe(labels, reply.elapsedTime / 1000);
+    const key = `${request.method} ${reply.statusCode} ${route}`;
+    let children = series.get(key);
+    if (children === undefined) {
+      const labels = { method: request.method, route, status: String(reply.statusCode) };
+      children = { count: requests.labels(labels), time: duration.labels(labels) };
+      series.set(key, children);
+    }
+    children.count.inc();
+    children.time.observe(reply.elapsedTime / 1000);
+    done();
   });
   app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['Operations'] } }, async (_request, reply) =>
     reply.type(registry.contentType).send(await registry.metrics()),
