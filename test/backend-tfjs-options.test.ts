@@ -31,7 +31,7 @@ describe('tfjs(options): validation, one test per message', () => {
   it('unknown options are named, with the known ones', () => {
     const error = rejected({ runtme: 'cpu' });
     expect(error.option).toBe('options.runtme');
-    expect(error.message).toBe('options.runtme is not an option of tfjs(); known options: runtime, wasmPaths, warmup, requestInit');
+    expect(error.message).toBe('options.runtme is not a tfjs() option (did you mean options.runtime?); known options: runtime, wasmPaths, warmup, requestInit');
   });
 
   it('options.runtime must be a known runtime', () => {
@@ -62,7 +62,7 @@ describe('tfjs(options): validation, one test per message', () => {
   it('options.warmup must be a boolean', () => {
     const error = rejected({ warmup: 'yes' });
     expect(error.option).toBe('options.warmup');
-    expect(error.message).toBe('options.warmup must be true or false, got "yes"');
+    expect(error.message).toBe('options.warmup must be a boolean, got "yes"');
   });
 
   it('options.requestInit must be an object', () => {

@@ -1,4 +1,5 @@
 import { describeValue, InvalidOptionError } from '@yolokit/core';
+import { booleanOption, oneOf, optionsObject, rejectUnknown } from '@yolokit/core/internal';
 
 /**
  * A TF.js runtime (a TF.js backend and the npm package that provides it).
@@ -65,22 +66,8 @@ const WASM_BINARIES = ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 
 /** Validates {@link TfjsBackendOptions} and applies defaults. Throws `InvalidOptionError` naming the option. */
 export function resolveTfjsOptions(options: TfjsBackendOptions | undefined): ResolvedTfjsBackendOptions {
   if (options === undefined) options = {};
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new InvalidOptionError('options', `tfjs(options): options must be an object, got ${describeValue(options)}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!(KNOWN_OPTIONS as readonly string[]).includes(key)) {
-      throw new InvalidOptionError(`options.${key}`, `options.${key} is not an option of tfjs(); known options: ${KNOWN_OPTIONS.join(', ')}`);
-    }
-  }
-
-  const runtime = options.runtime ?? 'auto';
-  if (runtime !== 'auto' && !TFJS_RUNTIMES.includes(runtime)) {
-    throw new InvalidOptionError(
-      'options.runtime',
-      `options.runtime must be one of 'auto', ${TFJS_RUNTIMES.map((name) => `'${name}'`).join(', ')}, got ${describeValue(runtime)}`,
-    );
-  }
+  rejectUnknown(optionsObject(options, 'options', { call: 'tfjs(options)' }), KNOWN_OPTIONS, 'a tfjs()');
+  const runtime = oneOf(options.runtime, 'options.runtime', ['auto', ...TFJS_RUNTIMES] as const, 'auto');
 
   const { wasmPaths } = options;
   if (wasmPaths !== undefined) {
@@ -102,10 +89,7 @@ export function resolveTfjsOptions(options: TfjsBackendOptions | undefined): Res
     }
   }
 
-  const warmup = options.warmup ?? true;
-  if (typeof warmup !== 'boolean') {
-    throw new InvalidOptionError('options.warmup', `options.warmup must be true or false, got ${describeValue(warmup)}`);
-  }
+  const warmup = booleanOption(options.warmup, 'options.warmup', true);
 
   const { requestInit } = options;
   if (requestInit !== undefined && (typeof requestInit !== 'object' || requestInit === null || Array.isArray(requestInit))) {
