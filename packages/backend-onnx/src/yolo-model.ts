@@ -1,4 +1,4 @@
-import type { Backend, CreateModelOptions, ModelSource, PredictOptions, YoloModel } from '@yolokit/core';
+import type { Backend, CreateModelOptions, ImageInput, ModelSource, PredictOptions, YoloModel } from '@yolokit/core';
 import { createModel, InvalidOptionError, resolvePredictOptions } from '@yolokit/core';
 import { checkOptionsObject } from './validate-options.js';
 
@@ -8,8 +8,9 @@ import { checkOptionsObject } from './validate-options.js';
  * runtime's own options under `runtime`.
  *
  * @typeParam RuntimeOptions - the backend factory's options: `OnnxNodeBackendOptions` or `OnnxWebBackendOptions`
+ * @typeParam TInput - the images the model takes: `ImageInput` (Node), `BrowserImageInput` (the `/web` entry)
  */
-export interface YoloOptions<RuntimeOptions> extends Omit<CreateModelOptions, 'backend' | 'model'>, Omit<PredictOptions, 'signal'> {
+export interface YoloOptions<RuntimeOptions, TInput = ImageInput> extends Omit<CreateModelOptions<TInput>, 'backend' | 'model'>, Omit<PredictOptions, 'signal'> {
   /** Options of the runtime's backend factory (`onnx()` in Node, `onnxWeb()` from the `/web` entry). @defaultValue the factory's defaults */
   readonly runtime?: RuntimeOptions;
 }
@@ -27,12 +28,12 @@ const KNOWN = ['runtime', ...MODEL_KEYS, ...PREDICT_KEYS];
  *
  * @internal
  */
-export async function loadYoloModel<RuntimeOptions>(
+export async function loadYoloModel<RuntimeOptions, TInput = ImageInput>(
   model: ModelSource,
-  options: YoloOptions<RuntimeOptions> | undefined,
+  options: YoloOptions<RuntimeOptions, TInput> | undefined,
   makeBackend: (runtime: RuntimeOptions | undefined) => Backend,
-): Promise<YoloModel> {
-  const given = checkOptionsObject(options, 'yolo', KNOWN) as YoloOptions<RuntimeOptions>;
+): Promise<YoloModel<TInput>> {
+  const given = checkOptionsObject(options, 'yolo', KNOWN) as YoloOptions<RuntimeOptions, TInput>;
   if (model === undefined || model === null || model === '') {
     throw new InvalidOptionError('model', 'yolo(model): model is required: a path or URL of an Ultralytics ONNX export (yolo export model=yolov8n.pt format=onnx) or its bytes');
   }
@@ -43,5 +44,5 @@ export async function loadYoloModel<RuntimeOptions>(
   const defaults = { ...given.defaults, ...direct };
   const passed: Record<string, unknown> = {};
   for (const key of MODEL_KEYS) if (given[key] !== undefined) passed[key] = given[key];
-  return await createModel({ ...passed, defaults, backend: makeBackend(given.runtime), model } as CreateModelOptions);
+  return await createModel({ ...passed, defaults, backend: makeBackend(given.runtime), model } as CreateModelOptions<TInput>);
 }

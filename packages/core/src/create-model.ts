@@ -1,9 +1,11 @@
-import type { ImageDecoder } from './image-input.js';
+import type { ImageDecoder, ImageInput } from './image-input.js';
 import { type CreateModelOptions, loadModel, type YoloModel } from './model.js';
 import { SharpImageDecoder } from './sharp-image-decoder.js';
 
 /**
- * Loads a model. In Node, images are decoded with sharp unless `options.imageDecoder` says otherwise.
+ * Loads a model. In Node, images are decoded with sharp unless `options.imageDecoder` says otherwise; the
+ * model's `predict` takes what the decoder takes (`imageDecoder: new CanvasImageDecoder()` gives a model that
+ * takes `BrowserImageInput`).
  *
  * @example
  * ```ts
@@ -16,8 +18,9 @@ import { SharpImageDecoder } from './sharp-image-decoder.js';
  * await model.dispose();
  * ```
  */
-export function createModel(options: CreateModelOptions): Promise<YoloModel> {
-  return loadModel(options, sharpDecoder);
+export function createModel<TInput = ImageInput>(options: CreateModelOptions<TInput>): Promise<YoloModel<TInput>> {
+  // sharp stands in only where no decoder is given, and then TInput is its own ImageInput.
+  return loadModel(options, sharpDecoder as () => ImageDecoder<TInput>);
 }
 
 const sharpDecoder = (): ImageDecoder => new SharpImageDecoder();

@@ -18,6 +18,38 @@ export interface RawImage {
  */
 export type ImageInput = string | URL | Uint8Array | ArrayBuffer | RawImage;
 
+/**
+ * The instance type of the global class `Name` where the program's type library declares it (`lib: ["DOM"]`,
+ * or `["WebWorker"]` for the classes a worker has), `never` where it does not. Type-only: a Node program without
+ * the DOM library compiles against these declarations, and sees {@link BrowserImageInput} as {@link ImageInput}.
+ */
+type GlobalInstance<Name extends string> = typeof globalThis extends { readonly [K in Name]: { readonly prototype: infer T } } ? T : never;
+
+/**
+ * An image to predict on in a browser or web worker (the browser build's `createModel`, `yolo` of
+ * `@yolokit/backend-onnx/web`, `CanvasImageDecoder`): an {@link ImageInput} (a string or `URL` is fetched), or
+ * the browser's own image objects:
+ *
+ * - `ImageData`: its pixels as they are;
+ * - `ImageBitmap`, `HTMLCanvasElement`, `OffscreenCanvas`: drawn at their size;
+ * - `HTMLImageElement`: awaited (`decode()`) if still loading, at its natural size, with its embedded colour
+ *   profile ignored as for encoded bytes;
+ * - `VideoFrame`: at its display size, RGBA/RGBX/BGRA/BGRX frames copied byte for byte (`copyTo`), other formats
+ *   (I420, NV12, ...) drawn, which converts them to RGB as the browser does.
+ *
+ * yolokit never closes what it is given: keep an `ImageBitmap` or `VideoFrame` open until `predict` settles,
+ * then close it yourself. A closed one, a zero-size canvas and a broken `<img>` are `ImageDecodeError`s.
+ * `HTMLImageElement` and `HTMLCanvasElement` exist only in a page; a worker has the others.
+ */
+export type BrowserImageInput =
+  | ImageInput
+  | GlobalInstance<'ImageData'>
+  | GlobalInstance<'ImageBitmap'>
+  | GlobalInstance<'HTMLImageElement'>
+  | GlobalInstance<'HTMLCanvasElement'>
+  | GlobalInstance<'OffscreenCanvas'>
+  | GlobalInstance<'VideoFrame'>;
+
 /** An image decoded, oriented and letterboxed: RGB, 8 bits, `targetHeight × targetWidth × 3`. */
 export interface LetterboxedImage {
   readonly pixels: Uint8Array;
@@ -27,15 +59,17 @@ export interface LetterboxedImage {
 /**
  * Decodes and letterboxes images. `@yolokit/core` uses sharp in Node; another environment (a browser) plugs
  * in its own.
+ *
+ * @typeParam TInput - the images it takes: a model's `predict` takes the same
  */
-export interface ImageDecoder {
-  letterbox(image: ImageInput, target: { width: number; height: number }, options?: DecodeImageOptions): Promise<LetterboxedImage>;
+export interface ImageDecoder<TInput = ImageInput> {
+  letterbox(image: TInput, target: { width: number; height: number }, options?: DecodeImageOptions): Promise<LetterboxedImage>;
   /**
    * The input of a classifier, Ultralytics' `classify_transforms(size)`: the short side resized to `size` and the
    * centre `size`×`size` cropped (see `classifyPixels`), as RGB bytes, with the crop as a geometry of negative
    * padding. Optional: a decoder without it cannot feed classify models (they say so with an error).
    */
-  classifyCrop?(image: ImageInput, size: number, options?: DecodeImageOptions): Promise<LetterboxedImage>;
+  classifyCrop?(image: TInput, size: number, options?: DecodeImageOptions): Promise<LetterboxedImage>;
 }
 
 /** Options of {@link ImageDecoder.letterbox}. */

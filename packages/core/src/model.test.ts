@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Backend, BackendSession, Float32Tensor, TensorLayout } from './backend.js';
 import { YoloError } from './errors.js';
 import { createModel } from './create-model.js';
+import type { ImageInput } from './image-input.js';
 
 /**
  * A fake session (a unit test of core's own seam): it records its input and answers with a fixed
@@ -152,7 +153,7 @@ describe('YoloModel.predict', () => {
 });
 
 describe('bad images are typed errors', () => {
-  async function codeOf(image: Parameters<Awaited<ReturnType<typeof createModel>>['predict']>[0]) {
+  async function codeOf(image: ImageInput) {
     const model = await createModel({ backend: fakeBackend().backend, model: 'fake' });
     try {
       await model.predict(image);

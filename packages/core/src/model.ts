@@ -15,8 +15,13 @@ import { pixelsToTensor } from './tensor.js';
 /** Spare input buffers a model keeps: enough for the predictions a model overlaps in practice. */
 const MAX_SPARE_INPUTS = 4;
 
-/** Options of {@link createModel}. */
-export interface CreateModelOptions {
+/**
+ * Options of {@link createModel}.
+ *
+ * @typeParam TInput - the images the model's `predict` takes: its decoder's (`ImageInput` with sharp in Node,
+ * `BrowserImageInput` with the canvas in browsers)
+ */
+export interface CreateModelOptions<TInput = ImageInput> {
   /** The runtime, such as `onnx()` from `@yolokit/backend-onnx`. */
   readonly backend: Backend;
   /** The model: a path, URL or bytes, as the backend accepts. */
@@ -27,7 +32,7 @@ export interface CreateModelOptions {
    * Decodes and letterboxes images.
    * @defaultValue sharp in Node (`SharpImageDecoder`), canvas in browsers (`CanvasImageDecoder`)
    */
-  readonly imageDecoder?: ImageDecoder;
+  readonly imageDecoder?: ImageDecoder<TInput>;
   /**
    * Whether the model's boxes are normalised to 0..1 (some TF.js exports) rather than input pixels.
    * @defaultValue 'auto' (decided from each output's values)
@@ -85,7 +90,7 @@ export interface ModelInfo {
  * package (Node, browser) wraps this as `createModel` with its platform's decoder.
  * @internal
  */
-export async function loadModel(options: CreateModelOptions, fallbackDecoder: () => ImageDecoder): Promise<YoloModel> {
+export async function loadModel<TInput>(options: CreateModelOptions<TInput>, fallbackDecoder: () => ImageDecoder<TInput>): Promise<YoloModel<TInput>> {
   if (typeof options !== 'object' || options === null) {
     throw new InvalidOptionError('options', 'createModel(options): options must be an object with { backend, model }');
   }
@@ -142,13 +147,16 @@ function describeModelSource(model: ModelSource): string {
 /**
  * A loaded YOLO detector. Stateless between calls: per-call options are arguments, so one model can serve
  * concurrent calls (whether the runtime runs them in parallel is the backend's and the strategy's business).
+ *
+ * @typeParam TInput - the images `predict` takes, its decoder's: `ImageInput` in Node, `BrowserImageInput`
+ * (adds `ImageData`, `ImageBitmap`, `HTMLImageElement`, canvases, `VideoFrame`) with the browser build
  */
-export class YoloModel {
+export class YoloModel<TInput = ImageInput> {
   /** The backend session, for advanced use such as benchmarking a bare `run`. */
   readonly session: BackendSession;
   readonly info: ModelInfo;
   readonly #defaults: ResolvedPredictOptions;
-  readonly #decoder: ImageDecoder;
+  readonly #decoder: ImageDecoder<TInput>;
   readonly #normalizedBoxes: boolean | 'auto';
   readonly #names: Readonly<Record<number, string>>;
   readonly #maxImageBytes: number;
@@ -170,7 +178,7 @@ export class YoloModel {
     backendName: string,
     config: {
       defaults: ResolvedPredictOptions;
-      imageDecoder: ImageDecoder;
+      imageDecoder: ImageDecoder<TInput>;
       normalizedBoxes: boolean | 'auto';
       names?: Readonly<Record<number, string>>;
       /** @defaultValue {@link DEFAULT_MAX_IMAGE_BYTES} */
@@ -222,7 +230,7 @@ export class YoloModel {
    * Detects objects in one image (with masks, keypoints or oriented boxes for segmentation, pose and obb models),
    * or classifies it (classify models: `probs` and `top5`, no detections).
    */
-  async predict(image: ImageInput, options?: PredictOptions): Promise<Result> {
+  async predict(image: TInput, options?: PredictOptions): Promise<Result> {
     if (this.#disposed) throw new DisposedError('This model');
     const resolved = resolvePredictOptions(options, this.#defaults);
     const signal = options?.signal;
@@ -232,7 +240,7 @@ export class YoloModel {
 
     const t0 = performance.now();
     // Bytes and raw pixels by value are checked here, whatever the decoder; paths by the decoder that reads them.
-    checkImageBytes(image, this.#maxImageBytes);
+    checkImageBytes(image as ImageInput, this.#maxImageBytes);
     const decodeOptions = { signal, maxBytes: this.#maxImageBytes };
     const { pixels, geometry } = this.#classifier
       ? await this.#classifyCrop(image, width, height, decodeOptions)
@@ -295,7 +303,7 @@ export class YoloModel {
   }
 
   /** A classifier's input: Ultralytics' classify transform (a square crop), from the decoder. */
-  async #classifyCrop(image: ImageInput, width: number, height: number, options: DecodeImageOptions): Promise<LetterboxedImage> {
+  async #classifyCrop(image: TInput, width: number, height: number, options: DecodeImageOptions): Promise<LetterboxedImage> {
     if (width !== height) {
       throw new InvalidOptionError('options.imgsz', `a classifier's input is square (Ultralytics' classify transform crops imgsz × imgsz); this one is ${height}x${width}`);
     }
