@@ -55,7 +55,8 @@ describe('letterboxPixels', () => {
   });
 
   it('equals a direct per-pixel evaluation of the same fixed-point formulas at every size (the separable passes and their row cache)', () => {
-    // A pseudo-random image per case; sizes cover upscaling, downscaling, 1-pixel sides and both paddings.
+    // A pseudo-random image per case; sizes cover upscaling, downscaling, exactly 2x and 1x, 1-pixel sides and
+    // both paddings.
     let seed = 12345;
     const next = () => {
       seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
@@ -70,6 +71,7 @@ describe('letterboxPixels', () => {
       [9, 23, 31, 12, 3],
       [64, 48, 32, 32, 3],
       [5, 5, 64, 64, 4],
+      [12, 6, 12, 12, 4],
     ] as const) {
       const image = { data: Uint8Array.from({ length: sw * sh * channels }, next), width: sw, height: sh, channels };
       const { pixels, geometry } = letterboxPixels(image, tw, th);

@@ -51,6 +51,10 @@ const COEF_SCALE = 2048;
  */
 function resizeLinearInto(image: RawImage, width: number, height: number, out: Uint8Array, stride: number, offset: number): void {
   const { data, width: sw, height: sh, channels } = image;
+  if (sw === width && sh === height) {
+    copyInto(image, out, stride, offset);
+    return;
+  }
   if (sw === 2 * width && sh === 2 * height) {
     halveInto(image, width, height, out, stride, offset);
     return;
@@ -95,6 +99,21 @@ function resizeLinearInto(image: RawImage, width: number, height: number, out: U
     // worst, rounded independently) the sum of the two floored terms is at most 1020, so the byte is at most 255.
     for (let i = 0, o = offset + y * stride; i < rowLength; i++, o++) {
       out[o] = (((upper[i] * b0) >> 16) + ((below[i] * b1) >> 16) + 2) >> 2;
+    }
+  }
+}
+
+/**
+ * The image already at its letterboxed size (a 640×480 photo into 640): Ultralytics' `LetterBox` does not call
+ * `cv2.resize` then, and the fixed-point passes would give the same bytes anyway (weights 2048 and 0), so copy.
+ */
+function copyInto(image: RawImage, out: Uint8Array, stride: number, offset: number): void {
+  const { data, width, height, channels } = image;
+  for (let y = 0, p = 0; y < height; y++) {
+    for (let o = offset + y * stride, end = o + width * 3; o < end; o += 3, p += channels) {
+      out[o] = data[p];
+      out[o + 1] = data[p + 1];
+      out[o + 2] = data[p + 2];
     }
   }
 }
