@@ -4,7 +4,8 @@
  * ImageData, HTMLCanvasElement, OffscreenCanvas, an HTMLImageElement still loading, and VideoFrames (RGBA, BGRA,
  * and one made from the bitmap). Every one must give exactly the detections of the bytes (same classes, boxes
  * within 1e-3 px): the same pixels, no colour conversion. A 4:2:0 YUV frame (a camera's kind), which the browser
- * converts to RGB, must find the same objects (IoU >= 0.9). Then the typed errors: a zero-size canvas, a closed
+ * converts to RGB, must find the same objects (IoU >= 0.9). A Web Worker (no DOM elements) decodes an
+ * ImageBitmap and an OffscreenCanvas to the same boxes. Then the typed errors: a zero-size canvas, a closed
  * ImageBitmap and VideoFrame, a broken <img>, an abort while an <img> loads. yolo11n at 320 keeps it quick.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -118,6 +119,17 @@ async function main() {
     empty.height = 0;
     await run('zero-size HTMLCanvasElement', empty);
     await run('zero-size OffscreenCanvas', new OffscreenCanvas(0, 0));
+    const worker = new Worker('/worker.js', { type: 'module' });
+    const transferred = await createImageBitmap(bitmap);
+    const answer = await new Promise((resolve, reject) => {
+      worker.onmessage = ({ data }) => resolve(data);
+      worker.onerror = (event) => reject(new Error('worker: ' + event.message));
+      worker.postMessage({ origin: location.origin, bitmap: transferred }, [transferred]);
+    });
+    worker.terminate();
+    notes.worker = { ok: answer.ok, error: answer.error, hasHTMLImageElement: answer.hasHTMLImageElement };
+    for (const [name, result] of Object.entries(answer.outcomes ?? {})) outcomes[name] = { ok: true, result };
+
     bitmap.close();
     await run('closed ImageBitmap', bitmap);
     rgba.close();
@@ -143,6 +155,30 @@ main().then(
 );
 `;
 
+/** The same in a Web Worker, which has ImageBitmap, OffscreenCanvas, ImageData and VideoFrame but no DOM elements. */
+const WORKER_ENTRY = `
+import { yolo } from '@yolokit/backend-onnx/web';
+
+self.onmessage = async ({ data: { origin, bitmap } }) => {
+  const outcomes = {};
+  try {
+    const model = await yolo(origin + '/models/yolo11n_int8_320.onnx', { conf: 0.25, runtime: { wasmPaths: origin + '/ort/' } });
+    try {
+      outcomes['worker ImageBitmap'] = (await model.predict(bitmap)).toJSON();
+      const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+      canvas.getContext('2d').drawImage(bitmap, 0, 0);
+      outcomes['worker OffscreenCanvas'] = (await model.predict(canvas)).toJSON();
+    } finally {
+      await model.dispose();
+      bitmap.close();
+    }
+    self.postMessage({ ok: true, outcomes, hasHTMLImageElement: typeof HTMLImageElement !== 'undefined' });
+  } catch (error) {
+    self.postMessage({ ok: false, error: { message: error?.message ?? String(error), code: error?.code } });
+  }
+};
+`;
+
 const PAGE_HTML = `<!doctype html>
 <html><head><meta charset="utf-8"><title>yolokit browser inputs</title></head>
 <body><script type="module" src="/app.js"></script></body></html>`;
@@ -158,6 +194,7 @@ interface PageReport {
     imageCompleteBefore?: boolean;
     rgbaFrameAfter?: string | null;
     bitmapFrameFormat?: string | null;
+    worker?: { ok: boolean; error?: { message: string }; hasHTMLImageElement?: boolean };
   };
 }
 
@@ -170,6 +207,8 @@ const SAME_AS_BYTES = [
   'VideoFrame RGBA',
   'VideoFrame BGRA',
   'VideoFrame from ImageBitmap',
+  'worker ImageBitmap',
+  'worker OffscreenCanvas',
 ] as const;
 
 /**
@@ -199,9 +238,10 @@ describeWithBrowser("the browser's image objects as inputs in headless Chromium:
   beforeAll(async () => {
     bundleDir = await mkdtemp(join(tmpdir(), 'yolokit-browser-inputs-'));
     await bundlePage(PAGE_ENTRY, join(bundleDir, 'app.js'));
+    await bundlePage(WORKER_ENTRY, join(bundleDir, 'worker.js'));
     const require = createRequire(createRequire(import.meta.url).resolve('@yolokit/backend-onnx/package.json'));
     site = await serveStatic(
-      { '/app.js': join(bundleDir, 'app.js'), '/models/': fixturePath('models'), '/images/': fixturePath('images'), '/ort/': dirname(require.resolve('onnxruntime-web')) },
+      { '/app.js': join(bundleDir, 'app.js'), '/worker.js': join(bundleDir, 'worker.js'), '/models/': fixturePath('models'), '/images/': fixturePath('images'), '/ort/': dirname(require.resolve('onnxruntime-web')) },
       PAGE_HTML,
     );
     browser = await chromium.launch({ executablePath: chromiumPath, args: [...CHROMIUM_ARGS] });
@@ -248,6 +288,10 @@ describeWithBrowser("the browser's image objects as inputs in headless Chromium:
     const context = `${describeDetections(result.detections)}\nvs bytes:\n${describeDetections(reference.detections)}`;
     expect(matches.length, context).toBeGreaterThanOrEqual(8);
     for (const { detection, iou } of matches) expect(iou, `${detection.className}: ${context}`).toBeGreaterThanOrEqual(MIN_IOU_YUV);
+  });
+
+  it('decodes in a Web Worker, which has no DOM elements', () => {
+    expect(report.notes.worker).toEqual({ ok: true, hasHTMLImageElement: false });
   });
 
   it("leaves the caller's bitmap and frames open, and waits for an <img> still loading", () => {
