@@ -1,12 +1,12 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { DEFAULT_MODEL_PREDICT_DEFAULTS, defaultModelDir, generateMovingScenes, type MovingScenes } from '@yolokit/default-model';
+import { DEFAULT_MODEL_PREDICT_DEFAULTS, defaultModelDir, generateMovingScenes } from '@yolokit/default-model';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { bundlePage, CHROMIUM_ARGS, chromiumPath, describeWithBrowser, expectCleanRun, runPage, type StaticSite, serveStatic } from './support/browser.js';
+import { FRAME_NUMBER_READER, fakeCameraArgs, writeFakeCameraClip } from './support/fake-camera-clip.js';
 import { motMetrics } from './support/mot-metrics.js';
 
 /**
@@ -16,16 +16,14 @@ import { motMetrics } from './support/mot-metrics.js';
  * with `track(model, camera)` (onnxruntime-web on WebAssembly, the default shapes model), once per way of reading
  * a MediaStream (WebCodecs' MediaStreamTrackProcessor, and a hidden <video> with requestVideoFrameCallback).
  *
- * Live frames cannot be numbered from outside, so each generated frame carries its number: an 8×8 grey square in
- * the scene's top-left corner, where no shape of this clip passes, grey level 16 + 6 × frame (Y4M keeps grey
- * within ±2; too small for the model to take for a shape, where a band under the scene made it see one). The page
- * reads the square of each predicted frame, which maps it exactly to its ground truth.
+ * Live frames cannot be numbered from outside, so each generated frame carries its number (a grey square in its
+ * corner, support/fake-camera-clip.ts); the page reads it from each predicted frame, which maps the frame exactly
+ * to its ground truth.
  */
 
 const FRAMES = 30;
 const FPS = 10;
 const SCENE = 160;
-const MARK = 8;
 const PAGE_TIMEOUT = 120_000;
 
 const PAGE_ENTRY = `
@@ -33,20 +31,7 @@ import { onnxWeb } from '@yolokit/backend-onnx/web';
 import { createModel } from '@yolokit/core';
 import { track } from '@yolokit/stream/browser';
 
-/** The frame number written in the grey square in the top-left corner (read away from its edges). */
-function frameCode(image) {
-  let sum = 0;
-  let count = 0;
-  for (let y = 2; y < ${MARK - 2}; y++) {
-    for (let x = 2; x < ${MARK - 2}; x++) {
-      const i = (y * image.width + x) * 4;
-      sum += image.data[i] + image.data[i + 1] + image.data[i + 2];
-      count += 3;
-    }
-  }
-  return Math.round((sum / count - 16) / 6);
-}
-
+${FRAME_NUMBER_READER}
 async function main() {
   const params = new URL(location.href).searchParams;
   const method = params.get('method');
@@ -62,7 +47,7 @@ async function main() {
   // A slow consumer: the model, each prediction held back slowMs, so that frames arrive faster than they are predicted.
   const predictor = slowMs > 0 ? { predict: (image, options) => new Promise((resolve) => setTimeout(resolve, slowMs)).then(() => model.predict(image, options)) } : model;
   for await (const frame of track(predictor, camera, { keepFrames: true, concurrency: 1, capture: { method } })) {
-    const code = frameCode(frame.image);
+    const code = frameNumber(frame.image);
     // The fake camera plays the clip in a loop: stop when it starts again.
     if (code < last) break;
     last = code;
@@ -101,24 +86,6 @@ interface PageReport {
   frames: Array<{ frame: number; dropped: number; code: number; width: number; height: number; channels: number; detections: Box[]; tracks: Array<{ id: number; box: Box }> }>;
 }
 
-/** The clip's RGB frames, each with its number in the grey square. */
-function marked(clip: MovingScenes): Uint8Array[] {
-  return clip.frames.map((frame, index) => {
-    const out = new Uint8Array(frame.data);
-    for (let y = 0; y < MARK; y++) out.fill(16 + 6 * index, y * SCENE * 3, (y * SCENE + MARK) * 3);
-    return out;
-  });
-}
-
-async function encodeY4m(frames: Uint8Array[], path: string): Promise<void> {
-  const args = ['-v', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${SCENE}x${SCENE}`, '-framerate', String(FPS), '-i', 'pipe:0', '-pix_fmt', 'yuv420p', path];
-  const ffmpeg = spawn('ffmpeg', args, { stdio: ['pipe', 'ignore', 'inherit'] });
-  for (const frame of frames) ffmpeg.stdin.write(frame);
-  ffmpeg.stdin.end();
-  const code = await new Promise((resolve) => ffmpeg.once('close', resolve));
-  if (code !== 0) throw new Error(`ffmpeg exited with ${code}`);
-}
-
 describeWithBrowser('@yolokit/stream/browser: tracking a webcam (Chromium fake camera playing a generated clip)', [], () => {
   let folder: string;
   let site: StaticSite;
@@ -128,15 +95,13 @@ describeWithBrowser('@yolokit/stream/browser: tracking a webcam (Chromium fake c
   beforeAll(async () => {
     folder = await mkdtemp(join(tmpdir(), 'yolokit-webcam-'));
     const video = join(folder, 'shapes.y4m');
-    await encodeY4m(marked(clip), video);
-    // The square is clear of every shape in every frame: the ground truth stays exact.
-    for (const frame of clip.frames) for (const o of frame.objects) expect(o.box[0] >= MARK || o.box[1] >= MARK).toBe(true);
+    await writeFakeCameraClip(clip, video, FPS);
     await bundlePage(PAGE_ENTRY, join(folder, 'app.js'));
     const require = createRequire(createRequire(import.meta.url).resolve('@yolokit/backend-onnx/package.json'));
     site = await serveStatic({ '/app.js': join(folder, 'app.js'), '/model/': defaultModelDir(), '/ort/': dirname(require.resolve('onnxruntime-web')) }, PAGE_HTML);
     browser = await chromium.launch({
       executablePath: chromiumPath,
-      args: [...CHROMIUM_ARGS, '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${video}`],
+      args: [...CHROMIUM_ARGS, ...fakeCameraArgs(video)],
     });
   }, PAGE_TIMEOUT);
 

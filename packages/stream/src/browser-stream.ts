@@ -74,6 +74,11 @@ export async function* stream(target: FramePredictor, source: BrowserVideoSource
   const { capture, policy, source: name, fps, ...rest } = options;
   const reading = new AbortController();
   const signal = reading.signal;
+  // The caller's signal stops the source at once too: a camera's pending read would otherwise hold the stream's
+  // end until its next frame.
+  const stopReading = () => reading.abort();
+  options.signal?.addEventListener('abort', stopReading, { once: true });
+  if (options.signal?.aborted) reading.abort();
   let frames: AsyncIterable<InputFrame>;
   let live: boolean;
   let label: string;
@@ -113,6 +118,7 @@ export async function* stream(target: FramePredictor, source: BrowserVideoSource
     // The source stops first: under `latest` a read is always pending, and an async generator's return() waits
     // for it, which a paused video or a stalled camera would never answer.
     reading.abort();
+    options.signal?.removeEventListener('abort', stopReading);
     await results.return(undefined);
   }
 }

@@ -13,7 +13,7 @@
  */
 import { onnxWeb } from '@yolokit/backend-onnx/web';
 import { type Backend, createModel, ImageDecodeError, type RawImage, type Result, YoloError, type YoloModel } from '@yolokit/core';
-import type { DemoRequest, DemoResponse, LoadedModelInfo, LoadRequest, PredictRequest, PredictStages } from './protocol.js';
+import type { DemoRequest, DemoResponse, LoadedModelInfo, LoadRequest, PredictFrameRequest, PredictRequest, PredictStages } from './protocol.js';
 
 declare const self: DedicatedWorkerGlobalScope;
 
@@ -30,6 +30,8 @@ self.onmessage = (event: MessageEvent<DemoRequest>) => {
     const decoded = decodeImage(request);
     decoded.catch(() => undefined);
     queue = queue.then(() => handle(request, () => predict(request, decoded, received)));
+  } else if (request.type === 'predict-frame') {
+    queue = queue.then(() => handle(request, () => predictFrame(request)));
   } else {
     // One request at a time: a new model must not be swapped in under a prediction that is running.
     queue = queue.then(() => handle(request, () => load(request)));
@@ -137,6 +139,18 @@ async function predict(request: PredictRequest, decoded: Promise<DecodedImage>, 
     if (d.keypoints && !Array.isArray(d.keypoints.data)) move(d.keypoints.data as Float32Array);
   }
   reply({ type: 'result', id: request.id, result: { ...wire, source: request.name }, stages, workerMs: performance.now() - received, run: runs }, [...buffers]);
+}
+
+/** A camera frame (the webcam mode): RGBA pixels from the page, predicted as they are. */
+async function predictFrame(request: PredictFrameRequest): Promise<void> {
+  if (!model) {
+    reply({ type: 'error', id: request.id, stage: 'predict', code: 'NO_MODEL', message: 'No model is loaded: pick a model file or give its URL first.' });
+    return;
+  }
+  const pixels: RawImage = { data: new Uint8ClampedArray(request.pixels), width: request.width, height: request.height, channels: 4 };
+  const options = model.info.task === 'classify' ? { conf: request.conf } : { conf: request.conf, iou: request.iou };
+  const result = await model.predict(pixels, options);
+  reply({ type: 'frame-result', id: request.id, result: result.toWire('bytes') });
 }
 
 interface DecodedImage {

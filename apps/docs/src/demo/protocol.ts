@@ -32,7 +32,21 @@ export interface PredictRequest {
   readonly iou: number;
 }
 
-export type DemoRequest = LoadRequest | PredictRequest;
+/**
+ * One camera frame for the webcam mode: raw RGBA pixels (as a canvas gives them, read on the page by
+ * `@yolokit/stream/browser`), transferred, predicted as they are: no decoding.
+ */
+export interface PredictFrameRequest {
+  readonly type: 'predict-frame';
+  readonly id: number;
+  readonly pixels: ArrayBuffer;
+  readonly width: number;
+  readonly height: number;
+  readonly conf: number;
+  readonly iou: number;
+}
+
+export type DemoRequest = LoadRequest | PredictRequest | PredictFrameRequest;
 
 /** What the page shows about a loaded model. */
 export interface LoadedModelInfo {
@@ -92,6 +106,13 @@ export interface ResultResponse {
   readonly run: number;
 }
 
+/** A camera frame's result. */
+export interface FrameResultResponse {
+  readonly type: 'frame-result';
+  readonly id: number;
+  readonly result: ResultWire;
+}
+
 /** A failure, as the typed `YoloError` it was (`code`), or `INTERNAL` for anything else. */
 export interface ErrorResponse {
   readonly type: 'error';
@@ -101,4 +122,4 @@ export interface ErrorResponse {
   readonly message: string;
 }
 
-export type DemoResponse = LoadedResponse | ResultResponse | ErrorResponse;
+export type DemoResponse = LoadedResponse | ResultResponse | FrameResultResponse | ErrorResponse;
