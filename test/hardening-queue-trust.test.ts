@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Result } from '@yolokit/core';
 import { createQueuePredictor, createQueueWorker, isJobError, type JobError, type QueuePredictor } from '@yolokit/queue';
-import { type Job, Queue } from 'bullmq';
+import { type Job, Queue, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import {
@@ -208,6 +208,50 @@ describeWithRedis('hardening: what a queue worker may read for a job', () => {
       "INVALID_OPTION: the job's image is 30000 bytes, more than maxImageBytes=1000: images sent by value travel through Redis inside the job. Put the image on storage the workers share and pass its path or URL instead, or raise maxImageBytes (on the producer and on the workers)",
     );
     expect(job.data).toEqual({ v: 1, image: { kind: 'bytes', base64: '', droppedBytes: 30_000 } });
+  }, 120_000);
+
+  it('a job BullMQ fails by itself (stalled more than maxStalledCount: its worker died holding it) keeps no image bytes either', async () => {
+    const queue = `trust-${++queueNumber}`;
+    const base64 = Buffer.from(scenes.png[0]).toString('base64');
+    const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
+    const bull = new Queue(queue, { connection, prefix: 'yolokit' });
+    // The worker that dies: it takes the job and never renews its lock, which is what a SIGKILLed worker leaves in
+    // Redis. Its maxStalledCount of 0 makes the first stall final: BullMQ marks the job to be failed (`defa`) and
+    // puts it back in line; whichever worker takes it next fails it without running its processor.
+    const dying = new Worker(queue, null, { connection: connection.duplicate(), prefix: 'yolokit', lockDuration: 200, stalledInterval: 100, maxStalledCount: 0, autorun: false });
+    try {
+      const added = await bull.add('predict', { v: 1, image: { kind: 'bytes', base64 } }, { attempts: 3 });
+      expect((await dying.getNextJob('dying-worker'))?.id).toBe(added.id);
+      // BullMQ's stalled check (as every worker of the queue runs it), every 100 ms: the first run marks the active
+      // job, a later one finds its lock expired and puts it back with its deferred failure.
+      void dying.startStalledCheckTimer();
+      for (let checks = 0; (await bull.getJobState(added.id as string)) !== 'waiting'; checks++) {
+        if (checks > 300) throw new Error('the stalled job was not put back in line within 30 s');
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      await dying.close();
+      const key = `yolokit:${queue}:${added.id}`;
+      expect(await connection.hget(key, 'defa')).toBe('job stalled more than allowable limit');
+      expect(await connection.hstrlen(key, 'data')).toBeGreaterThan(base64.length);
+
+      const worker = await createQueueWorker({ queue, redis: redis.url, model: defaultModelSpec(), workers: 1, threadsPerWorker: 1 });
+      open.push(worker);
+      // Failed by BullMQ when the worker takes it; its data is rewritten just after (the worker's 'failed' event).
+      let data = '';
+      for (let polls = 0; polls < 300; polls++) {
+        data = (await connection.hget(key, 'data')) ?? '';
+        if ((await bull.getJobState(added.id as string)) === 'failed' && !data.includes(base64.slice(0, 100))) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(await bull.getJobState(added.id as string)).toBe('failed');
+      expect(await connection.hget(key, 'failedReason')).toBe('job stalled more than allowable limit');
+      expect(JSON.parse(data)).toEqual({ v: 1, image: { kind: 'bytes', base64: '', droppedBytes: scenes.png[0].byteLength } });
+      expect(worker.stats().completed).toBe(0);
+    } finally {
+      await dying.close();
+      await bull.close();
+      connection.disconnect();
+    }
   }, 120_000);
 
   it("the model spec's createOptions.maxImageBytes reaches every instance: a file over it is refused by the reader", async () => {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { createPredictor, isModelSpec, LatencyRecorder, type ModelSpec, type Percentiles, type Predictor, type PredictorStats } from '@yolokit/concurrency';
+import { createPredictor, isModelSpec, type ModelSpec, type Percentiles, type Predictor, type PredictorStats } from '@yolokit/concurrency';
+import { LatencyRecorder } from '@yolokit/concurrency/internal';
 import { describeValue, InvalidOptionError, type ModelInfo, serializeError, YoloError, type YoloErrorCode } from '@yolokit/core';
 import { type Job, WaitingError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -380,6 +381,13 @@ class RunningQueueWorker implements QueueWorker {
       runRetryDelay: 1_000,
     });
     this.#worker.on('error', (error) => this.#emit({ type: 'error', error }));
+    // A job that stalled more than maxStalledCount times (its workers died holding it) is failed by BullMQ itself
+    // when a worker next takes it, without calling #process: its image bytes would stay in Redis for keepFailed
+    // (7 days by default). Every failed-for-good job passes here (finishedOn is set only when it will not be
+    // retried); those #process failed are already stripped, so this is one check for them.
+    this.#worker.on('failed', (job) => {
+      if (job?.finishedOn !== undefined) void this.#dropImageData(job);
+    });
   }
 
   async start(): Promise<void> {
