@@ -1,11 +1,13 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { DEFAULT_MODEL_PREDICT_DEFAULTS, defaultModelDir, generateMovingScenes } from '@yolokit/default-model';
+import { onnx } from '@yolokit/backend-onnx';
+import { createModel } from '@yolokit/core';
+import { DEFAULT_MODEL_PREDICT_DEFAULTS, defaultModelDir, defaultModelPath, generateMovingScenes } from '@yolokit/default-model';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { bundlePage, CHROMIUM_ARGS, chromiumPath, describeWithBrowser, expectCleanRun, runPage, type StaticSite, serveStatic } from './support/browser.js';
+import { bundlePage, bestMatches, CHROMIUM_ARGS, chromiumPath, describeWithBrowser, expectCleanRun, runPage, type StaticSite, serveStatic } from './support/browser.js';
 import { FRAME_NUMBER_READER, fakeCameraArgs, writeFakeCameraClip } from './support/fake-camera-clip.js';
 import { motMetrics } from './support/mot-metrics.js';
 
@@ -14,7 +16,9 @@ import { motMetrics } from './support/mot-metrics.js';
  * crossing shapes (exact boxes and identities from the scene generator) is encoded by FFmpeg to Y4M and played by
  * Chromium's fake camera (`--use-file-for-fake-video-capture`); the page asks `getUserMedia` for it and tracks it
  * with `track(model, camera)` (onnxruntime-web on WebAssembly, the default shapes model), once per way of reading
- * a MediaStream (WebCodecs' MediaStreamTrackProcessor, and a hidden <video> with requestVideoFrameCallback).
+ * a MediaStream (WebCodecs' MediaStreamTrackProcessor, and a hidden <video> with requestVideoFrameCallback). The
+ * same clip as VideoFrames made in the page from a canvas goes through `track(model, frames)` too, and its
+ * detections are compared with onnxruntime-node's on the same pixels.
  *
  * Live frames cannot be numbered from outside, so each generated frame carries its number (a grey square in its
  * corner, support/fake-camera-clip.ts); the page reads it from each predicted frame, which maps the frame exactly
@@ -29,9 +33,48 @@ const PAGE_TIMEOUT = 120_000;
 const PAGE_ENTRY = `
 import { onnxWeb } from '@yolokit/backend-onnx/web';
 import { createModel } from '@yolokit/core';
-import { track } from '@yolokit/stream/browser';
+import { stream, track } from '@yolokit/stream/browser';
 
 ${FRAME_NUMBER_READER}
+/** The clip (raw RGB, /clip.rgb) as VideoFrames made from a canvas, timestamps 100 ms apart. */
+async function videoFramesOfClip() {
+  const bytes = new Uint8Array(await (await fetch('/clip.rgb')).arrayBuffer());
+  const size = ${SCENE * SCENE * 3};
+  const canvas = new OffscreenCanvas(${SCENE}, ${SCENE});
+  const context = canvas.getContext('2d');
+  return Array.from({ length: bytes.length / size }, (_, i) => {
+    const rgba = new ImageData(${SCENE}, ${SCENE});
+    for (let p = 0; p < ${SCENE * SCENE}; p++) {
+      for (let c = 0; c < 3; c++) rgba.data[p * 4 + c] = bytes[i * size + p * 3 + c];
+      rgba.data[p * 4 + 3] = 255;
+    }
+    context.putImageData(rgba, 0, 0);
+    return new VideoFrame(canvas, { timestamp: i * 100000 });
+  });
+}
+
+async function framesMode(model) {
+  const given = await videoFramesOfClip();
+  const frames = [];
+  for await (const frame of track(model, given)) {
+    frames.push({ frame: frame.frame, time: frame.time, dropped: frame.dropped, detections: frame.result.detections.map((d) => d.box), tracks: frame.tracks.map((t) => ({ id: t.trackId, box: t.detection.box })) });
+  }
+  // A closed VideoFrame has no format any more.
+  const closed = given.filter((f) => f.format === null).length;
+  const kept = await videoFramesOfClip();
+  let keptResults = 0;
+  for await (const _ of stream(model, kept, { capture: { close: false } })) keptResults += 1;
+  const open = kept.filter((f) => f.format !== null).length;
+  for (const f of kept) f.close();
+  let refused;
+  try {
+    for await (const _ of stream(model, [], { capture: { method: 'video' } })) break;
+  } catch (error) {
+    refused = { code: error.code, message: error.message };
+  }
+  return { mode: 'frames', frames, closed, open, keptResults, refused };
+}
+
 async function main() {
   const params = new URL(location.href).searchParams;
   const method = params.get('method');
@@ -40,6 +83,7 @@ async function main() {
   const model = await createModel({ backend, model: '/model/yolokit-shapes.onnx', defaults: ${JSON.stringify(DEFAULT_MODEL_PREDICT_DEFAULTS)} });
   // A first run on a blank frame, so that the camera's first frames are not predicted cold.
   await model.predict({ data: new Uint8ClampedArray(${SCENE * SCENE * 4}).fill(114), width: ${SCENE}, height: ${SCENE}, channels: 4 });
+  if (params.get('mode') === 'frames') return framesMode(model);
   const camera = await navigator.mediaDevices.getUserMedia({ video: true });
   const cameraTrack = camera.getVideoTracks()[0];
   const frames = [];
@@ -79,6 +123,14 @@ const PAGE_HTML = `<!doctype html>
 <body><script type="module" src="/app.js"></script></body></html>`;
 
 type Box = [number, number, number, number];
+interface FramesReport {
+  error?: string;
+  frames: Array<{ frame: number; time: number; dropped: number; detections: Box[]; tracks: Array<{ id: number; box: Box }> }>;
+  closed: number;
+  open: number;
+  keptResults: number;
+  refused: { code: string; message: string } | undefined;
+}
 interface PageReport {
   error?: string;
   method: string;
@@ -86,7 +138,7 @@ interface PageReport {
   frames: Array<{ frame: number; dropped: number; code: number; width: number; height: number; channels: number; detections: Box[]; tracks: Array<{ id: number; box: Box }> }>;
 }
 
-describeWithBrowser('@yolokit/stream/browser: tracking a webcam (Chromium fake camera playing a generated clip)', [], () => {
+describeWithBrowser('@yolokit/stream/browser in headless Chromium: a webcam (fake camera playing a generated clip) and VideoFrames', [], () => {
   let folder: string;
   let site: StaticSite;
   let browser: Browser;
@@ -96,9 +148,10 @@ describeWithBrowser('@yolokit/stream/browser: tracking a webcam (Chromium fake c
     folder = await mkdtemp(join(tmpdir(), 'yolokit-webcam-'));
     const video = join(folder, 'shapes.y4m');
     await writeFakeCameraClip(clip, video, FPS);
+    await writeFile(join(folder, 'clip.rgb'), Buffer.concat(clip.frames.map((frame) => frame.data)));
     await bundlePage(PAGE_ENTRY, join(folder, 'app.js'));
     const require = createRequire(createRequire(import.meta.url).resolve('@yolokit/backend-onnx/package.json'));
-    site = await serveStatic({ '/app.js': join(folder, 'app.js'), '/model/': defaultModelDir(), '/ort/': dirname(require.resolve('onnxruntime-web')) }, PAGE_HTML);
+    site = await serveStatic({ '/app.js': join(folder, 'app.js'), '/clip.rgb': join(folder, 'clip.rgb'), '/model/': defaultModelDir(), '/ort/': dirname(require.resolve('onnxruntime-web')) }, PAGE_HTML);
     browser = await chromium.launch({
       executablePath: chromiumPath,
       args: [...CHROMIUM_ARGS, ...fakeCameraArgs(video)],
@@ -153,4 +206,37 @@ describeWithBrowser('@yolokit/stream/browser: tracking a webcam (Chromium fake c
       expect(scores.idSwitches).toBeLessThanOrEqual(2);
     }, PAGE_TIMEOUT);
   }
+
+  it('VideoFrames (an iterable): every frame predicted in order as onnxruntime-node predicts the same pixels, tracked (MOTA, IDF1 ≥ 0.9), each frame closed once read unless close: false', async () => {
+    const run = await runPage<FramesReport>(browser, site, '/?mode=frames', PAGE_TIMEOUT);
+    const report = run.report!;
+    expect(report.error, report.error).toBeUndefined();
+    expectCleanRun(run);
+    // 'every' for VideoFrames: all 30, in order, none dropped, times from the frames' timestamps.
+    expect(report.frames.map((f) => f.frame)).toEqual(clip.frames.map((_, i) => i));
+    expect(report.frames.map((f) => f.dropped)).toEqual(clip.frames.map(() => 0));
+    expect(report.frames.map((f) => Math.round(f.time * 10))).toEqual(clip.frames.map((_, i) => i));
+    // The same detections as onnxruntime-node on the same RGB pixels (canvas -> VideoFrame -> canvas is lossless).
+    const model = await createModel({ backend: onnx({ intraOpNumThreads: 1 }), model: defaultModelPath('onnx'), defaults: DEFAULT_MODEL_PREDICT_DEFAULTS });
+    try {
+      for (const [i, frame] of clip.frames.entries()) {
+        const node = (await model.predict({ data: frame.data, width: frame.width, height: frame.height, channels: 3 })).toJSON().detections;
+        const browserBoxes = report.frames[i].detections;
+        expect(browserBoxes.length, `frame ${i}`).toBe(node.length);
+        const page = browserBoxes.map((box) => ({ box, confidence: 1, classId: 0, className: '' }));
+        const ours = node.map((d) => ({ ...d, confidence: 1, classId: 0 }));
+        for (const { iou } of bestMatches(ours, page, 0)) expect(iou, `frame ${i}`).toBeGreaterThanOrEqual(0.99);
+      }
+    } finally {
+      await model.dispose();
+    }
+    const scores = motMetrics(report.frames.map((f, i) => ({ truth: clip.frames[i].objects.map((o) => ({ id: o.id, box: o.box })), hypotheses: f.tracks })));
+    console.log(`VideoFrames: MOTA ${scores.mota.toFixed(3)} IDF1 ${scores.idf1.toFixed(3)} switches ${scores.idSwitches}`);
+    expect(scores.mota).toBeGreaterThanOrEqual(0.9);
+    expect(scores.idf1).toBeGreaterThanOrEqual(0.9);
+    // Closed once read; with close: false left open (30 results); a capture option of another source refused.
+    expect(report.closed).toBe(FRAMES);
+    expect([report.keptResults, report.open]).toEqual([FRAMES, FRAMES]);
+    expect(report.refused).toEqual({ code: 'INVALID_OPTION', message: 'options.capture.method does not apply to VideoFrames; its capture options: close' });
+  }, PAGE_TIMEOUT);
 });
