@@ -5,13 +5,13 @@ import {
   describeValue,
   type FetchedBytes,
   fetchWithLimits,
-  formatBytes,
   InvalidOptionError,
   type ModelSource,
   ModelLoadError,
   ReadLimitError,
   throwIfAborted,
 } from '@yolokit/core';
+import { formatBytes } from '@yolokit/core/internal';
 
 /**
  * Reads a local regular file, at most `maxBytes` (core's `readRegularFile`, which refuses FIFOs and devices

@@ -1,5 +1,5 @@
-import { BACKEND_CONTRACT_VERSION, type Backend, BackendUnavailableError, describeValue, hasWebgpuAdapter, InvalidOptionError, type LoadOptions, type ModelSource, readRegularFile } from '@yolokit/core';
-import { positiveInteger } from '@yolokit/core/internal';
+import { BACKEND_CONTRACT_VERSION, type Backend, BackendUnavailableError, describeValue, InvalidOptionError, type LoadOptions, type ModelSource, readRegularFile } from '@yolokit/core';
+import { hasWebgpuAdapter, positiveInteger } from '@yolokit/core/internal';
 import type * as OrtModule from 'onnxruntime-web';
 import { importRuntime } from './import-runtime.js';
 import type { FileReader } from './model-source.js';

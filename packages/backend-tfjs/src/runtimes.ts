@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { BackendUnavailableError, hasWebgpuAdapter } from '@yolokit/core';
+import { BackendUnavailableError } from '@yolokit/core';
+import { hasWebgpuAdapter } from '@yolokit/core/internal';
 import type { ResolvedTfjsBackendOptions, TfjsRuntime } from './options.js';
 
 /** What differs between the Node and the browser entry. */

@@ -6,12 +6,12 @@ import {
   type LoadOptions,
   ModelLoadError,
   type ModelSource,
-  modelInputSize,
   parseUltralyticsMetadata,
   resolveLoadOptions,
   throwIfAborted,
   YoloError,
 } from '@yolokit/core';
+import { modelInputSize } from '@yolokit/core/internal';
 import { readModelFiles } from './model-files.js';
 import { describeSource, type LocateModel } from './model-location.js';
 import { resolveTfjsOptions, type ResolvedTfjsBackendOptions, type TfjsBackendOptions } from './options.js';

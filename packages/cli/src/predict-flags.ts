@@ -1,5 +1,4 @@
 import {
-  checkClassifyOptions,
   InvalidOptionError,
   type PredictOptions,
   type ResolvedPredictOptions,
@@ -7,6 +6,7 @@ import {
   type SupportedTask,
   YoloError,
 } from '@yolokit/core';
+import { checkClassifyOptions } from '@yolokit/core/internal';
 
 /** The prediction flags of `yolokit predict`, as typed on the command line (strings, before parsing). */
 export interface PredictFlags {

@@ -4,7 +4,6 @@ import {
   type Backend,
   type BackendSpec as CoreBackendSpec,
   BackendUnavailableError,
-  checkBackendSpec,
   createModel,
   describeValue,
   InvalidOptionError,
@@ -12,7 +11,7 @@ import {
   resolvePredictOptions,
   type YoloModel,
 } from '@yolokit/core';
-import { positiveInteger } from '@yolokit/core/internal';
+import { checkBackendSpec, positiveInteger } from '@yolokit/core/internal';
 
 /**
  * Which backend to build, as data: core's {@link CoreBackendSpec}, made by a backend package's spec helper

@@ -1,7 +1,7 @@
 // Everything both entries (Node and browser) export; each entry adds its own `createModel`.
 export * from './errors.js';
 export * from './backend.js';
-export { type BackendSpec, checkBackendSpec, defineBackendSpec } from './backend-spec.js';
+export { type BackendSpec, defineBackendSpec } from './backend-spec.js';
 export * from './metadata.js';
 export * from './letterbox.js';
 export * from './image-input.js';
@@ -14,9 +14,8 @@ export {
   type FetchLimits,
   type FetchedBytes,
   type PinnedAddress,
-  formatBytes,
 } from './bounded-read.js';
-export { MAX_INPUT_SIDE, modelInputSize } from './model-input-size.js';
+export { MAX_INPUT_SIDE } from './model-input-size.js';
 export { letterboxPixels, placeInLetterbox } from './letterbox-pixels.js';
 export { CanvasImageDecoder } from './canvas-image-decoder.js';
 export { pixelsToTensor } from './tensor.js';
@@ -25,7 +24,6 @@ export { decodeOutput, type Candidates, type DecodeOptions } from './decode.js';
 export { nonMaxSuppression, topK, type NmsOptions } from './nms.js';
 export * from './predict-options.js';
 export { describeValue } from './describe-value.js';
-export { hasWebgpuAdapter } from './webgpu-adapter.js';
 export * from './result.js';
 export { Mask, type MaskWire } from './mask.js';
 export { type CocoRle, encodeRleCounts, decodeRleCounts } from './mask-rle.js';
@@ -45,6 +43,5 @@ export { type OrientedBox, type Corners, regularizeOrientedBox, orientedBoxCorne
 export { probiou, boxCovariance } from './probiou.js';
 export { rotatedNonMaxSuppression } from './rotated-nms.js';
 export { classifyGeometry, classifyPixels } from './classify-transform.js';
-export { checkClassifyOptions } from './task-options.js';
 export { upsampledMask, nativeMask, type MaskRequest } from './segment-masks.js';
 export { YoloModel, type CreateModelOptions, type ModelInfo } from './model.js';
