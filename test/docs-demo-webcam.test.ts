@@ -6,7 +6,7 @@ import { defaultModelPath, generateMovingScenes } from '@yolokit/default-model';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CHROMIUM_ARGS, chromiumPath, describeWithBrowser, serveFolder, type StaticSite } from './support/browser.js';
-import { fakeCameraArgs, writeFakeCameraClip } from './support/fake-camera-clip.js';
+import { fakeCameraArgs, writeNumberedClip } from './support/fake-camera-clip.js';
 import { repoRoot } from './support/fixtures.js';
 
 /**
@@ -44,7 +44,7 @@ describeWithBrowser(
     beforeAll(async () => {
       folder = await mkdtemp(join(tmpdir(), 'yolokit-demo-webcam-'));
       const video = join(folder, 'shapes.y4m');
-      await writeFakeCameraClip(generateMovingScenes(21, { frames: FRAMES, objects: 4 }), video, FPS);
+      await writeNumberedClip(generateMovingScenes(21, { frames: FRAMES, objects: 4 }), video, FPS);
       site = await serveFolder(siteDir);
       browser = await chromium.launch({ executablePath: chromiumPath, args: [...CHROMIUM_ARGS, ...fakeCameraArgs(video)] });
       page = await browser.newPage({ viewport: { width: 1280, height: 900 } });

@@ -8,7 +8,7 @@ import { DEFAULT_MODEL_PREDICT_DEFAULTS, defaultModelDir, defaultModelPath, gene
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { bundlePage, bestMatches, CHROMIUM_ARGS, chromiumPath, describeWithBrowser, expectCleanRun, runPage, type StaticSite, serveStatic } from './support/browser.js';
-import { FRAME_NUMBER_READER, fakeCameraArgs, writeFakeCameraClip } from './support/fake-camera-clip.js';
+import { FRAME_NUMBER_READER, fakeCameraArgs, writeNumberedClip } from './support/fake-camera-clip.js';
 import { motMetrics } from './support/mot-metrics.js';
 
 /**
@@ -18,7 +18,7 @@ import { motMetrics } from './support/mot-metrics.js';
  * with `track(model, camera)` (onnxruntime-web on WebAssembly, the default shapes model), once per way of reading
  * a MediaStream (WebCodecs' MediaStreamTrackProcessor, and a hidden <video> with requestVideoFrameCallback). The
  * same clip as VideoFrames made in the page from a canvas goes through `track(model, frames)` too, and its
- * detections are compared with onnxruntime-node's on the same pixels.
+ * detections are compared with onnxruntime-node's on the same pixels; and as a lossless VP9 file in a <video>.
  *
  * Live frames cannot be numbered from outside, so each generated frame carries its number (a grey square in its
  * corner, support/fake-camera-clip.ts); the page reads it from each predicted frame, which maps the frame exactly
@@ -75,6 +75,21 @@ async function framesMode(model) {
   return { mode: 'frames', frames, closed, open, keptResults, refused };
 }
 
+async function elementMode(model) {
+  const video = document.createElement('video');
+  video.muted = true;
+  video.playsInline = true;
+  video.src = '/clip.webm';
+  document.body.append(video);
+  await video.play();
+  const frames = [];
+  // No break: the stream ends when the video does.
+  for await (const frame of track(model, video, { keepFrames: true })) {
+    frames.push({ frame: frame.frame, dropped: frame.dropped, code: frameNumber(frame.image), tracks: frame.tracks.map((t) => ({ id: t.trackId, box: t.detection.box })) });
+  }
+  return { mode: 'element', frames, ended: video.ended };
+}
+
 async function main() {
   const params = new URL(location.href).searchParams;
   const method = params.get('method');
@@ -84,6 +99,7 @@ async function main() {
   // A first run on a blank frame, so that the camera's first frames are not predicted cold.
   await model.predict({ data: new Uint8ClampedArray(${SCENE * SCENE * 4}).fill(114), width: ${SCENE}, height: ${SCENE}, channels: 4 });
   if (params.get('mode') === 'frames') return framesMode(model);
+  if (params.get('mode') === 'element') return elementMode(model);
   const camera = await navigator.mediaDevices.getUserMedia({ video: true });
   const cameraTrack = camera.getVideoTracks()[0];
   const frames = [];
@@ -123,6 +139,11 @@ const PAGE_HTML = `<!doctype html>
 <body><script type="module" src="/app.js"></script></body></html>`;
 
 type Box = [number, number, number, number];
+interface ElementReport {
+  error?: string;
+  ended: boolean;
+  frames: Array<{ frame: number; dropped: number; code: number; tracks: Array<{ id: number; box: Box }> }>;
+}
 interface FramesReport {
   error?: string;
   frames: Array<{ frame: number; time: number; dropped: number; detections: Box[]; tracks: Array<{ id: number; box: Box }> }>;
@@ -147,11 +168,12 @@ describeWithBrowser('@yolokit/stream/browser in headless Chromium: a webcam (fak
   beforeAll(async () => {
     folder = await mkdtemp(join(tmpdir(), 'yolokit-webcam-'));
     const video = join(folder, 'shapes.y4m');
-    await writeFakeCameraClip(clip, video, FPS);
+    await writeNumberedClip(clip, video, FPS);
+    await writeNumberedClip(clip, join(folder, 'clip.webm'), FPS);
     await writeFile(join(folder, 'clip.rgb'), Buffer.concat(clip.frames.map((frame) => frame.data)));
     await bundlePage(PAGE_ENTRY, join(folder, 'app.js'));
     const require = createRequire(createRequire(import.meta.url).resolve('@yolokit/backend-onnx/package.json'));
-    site = await serveStatic({ '/app.js': join(folder, 'app.js'), '/clip.rgb': join(folder, 'clip.rgb'), '/model/': defaultModelDir(), '/ort/': dirname(require.resolve('onnxruntime-web')) }, PAGE_HTML);
+    site = await serveStatic({ '/app.js': join(folder, 'app.js'), '/clip.rgb': join(folder, 'clip.rgb'), '/clip.webm': join(folder, 'clip.webm'), '/model/': defaultModelDir(), '/ort/': dirname(require.resolve('onnxruntime-web')) }, PAGE_HTML);
     browser = await chromium.launch({
       executablePath: chromiumPath,
       args: [...CHROMIUM_ARGS, ...fakeCameraArgs(video)],
@@ -238,5 +260,25 @@ describeWithBrowser('@yolokit/stream/browser in headless Chromium: a webcam (fak
     expect(report.closed).toBe(FRAMES);
     expect([report.keptResults, report.open]).toEqual([FRAMES, FRAMES]);
     expect(report.refused).toEqual({ code: 'INVALID_OPTION', message: 'options.capture.method does not apply to VideoFrames; its capture options: close' });
+  }, PAGE_TIMEOUT);
+
+  it('a <video> playing a file: its frames tracked in order (MOTA, IDF1 ≥ 0.9), dropped counted, and the stream ends with the video', async () => {
+    const run = await runPage<ElementReport>(browser, site, '/?mode=element', PAGE_TIMEOUT);
+    const report = run.report!;
+    expect(report.error, report.error).toBeUndefined();
+    expectCleanRun(run);
+    expect(report.ended).toBe(true);
+    const frames = report.frames;
+    expect(frames.length).toBeGreaterThanOrEqual(10);
+    const codes = frames.map((f) => f.code);
+    expect(frames.map((f) => f.frame)).toEqual([...new Set(frames.map((f) => f.frame))].sort((a, b) => a - b));
+    expect(codes).toEqual([...new Set(codes)].sort((a, b) => a - b));
+    expect(codes.every((code) => code >= 0 && code < FRAMES)).toBe(true);
+    const last = frames.at(-1)!;
+    expect(frames.length + last.dropped).toBe(last.frame + 1);
+    const scores = motMetrics(frames.map((f) => ({ truth: clip.frames[f.code].objects.map((o) => ({ id: o.id, box: o.box })), hypotheses: f.tracks })));
+    console.log(`<video> file: ${frames.length} frames predicted (clip frames ${codes[0]}..${codes.at(-1)}), ${last.dropped} dropped; MOTA ${scores.mota.toFixed(3)} IDF1 ${scores.idf1.toFixed(3)} switches ${scores.idSwitches}`);
+    expect(scores.mota).toBeGreaterThanOrEqual(0.9);
+    expect(scores.idf1).toBeGreaterThanOrEqual(0.9);
   }, PAGE_TIMEOUT);
 });

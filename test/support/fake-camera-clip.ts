@@ -24,9 +24,13 @@ export function numberedFrames(clip: MovingScenes): Uint8Array[] {
   });
 }
 
-/** Writes the clip, numbered, as a Y4M file (4:2:0) at `fps` with FFmpeg. */
-export async function writeFakeCameraClip(clip: MovingScenes, path: string, fps: number): Promise<void> {
-  const args = ['-v', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${clip.width}x${clip.height}`, '-framerate', String(fps), '-i', 'pipe:0', '-pix_fmt', 'yuv420p', path];
+/**
+ * Writes the clip, numbered, at `fps` with FFmpeg, in the format `path`'s extension names: `.y4m` for the fake
+ * camera (4:2:0), `.webm` for a `<video>` (VP9, lossless so that the numbers stay exact).
+ */
+export async function writeNumberedClip(clip: MovingScenes, path: string, fps: number): Promise<void> {
+  const codec = path.endsWith('.webm') ? ['-c:v', 'libvpx-vp9', '-lossless', '1'] : [];
+  const args = ['-v', 'error', '-y', '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-s', `${clip.width}x${clip.height}`, '-framerate', String(fps), '-i', 'pipe:0', ...codec, '-pix_fmt', 'yuv420p', path];
   const ffmpeg = spawn('ffmpeg', args, { stdio: ['pipe', 'ignore', 'inherit'] });
   for (const frame of numberedFrames(clip)) ffmpeg.stdin.write(frame);
   ffmpeg.stdin.end();
