@@ -5,9 +5,9 @@ import { defineConfig } from 'tsup';
 // new URL('./…-worker.js', import.meta.url) (tsup shims import.meta.url in the CJS build); the ESM worker
 // serves both, since a worker is a module graph of its own.
 export default defineConfig({
-  entry: { index: 'src/index.ts', 'thread-worker': 'src/thread-worker.ts', 'process-worker': 'src/process-worker.ts' },
+  entry: { index: 'src/index.ts', internal: 'src/internal.ts', 'thread-worker': 'src/thread-worker.ts', 'process-worker': 'src/process-worker.ts' },
   format: ['esm', 'cjs'],
-  dts: { entry: { index: 'src/index.ts' } },
+  dts: { entry: { index: 'src/index.ts', internal: 'src/internal.ts' } },
   sourcemap: true,
   clean: true,
   target: 'node20',

@@ -10,7 +10,7 @@ export { type AutoCandidate, type AutoChoice, type AutoMeasurement, type AutoOpt
 export { LockTimeoutError, PredictorClosedError, QueueFullError, TaskTimeoutError, WorkerDiedError } from './errors.js';
 export type { Executor, WorkerInfo } from './executor.js';
 export type { PredictTarget } from './in-thread-executor.js';
-export { LatencyRecorder, type Percentiles } from './latency-recorder.js';
+export type { Percentiles } from './latency-recorder.js';
 export {
   type BackendSpec,
   isModelSpec,

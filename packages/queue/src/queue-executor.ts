@@ -7,7 +7,8 @@
  * @internal
  */
 import { randomBytes } from 'node:crypto';
-import { type Executor, LatencyRecorder, type Percentiles, type WireOptions, type WorkerInfo } from '@yolokit/concurrency';
+import type { Executor, Percentiles, WireOptions, WorkerInfo } from '@yolokit/concurrency';
+import { LatencyRecorder } from '@yolokit/concurrency/internal';
 import { describeValue, type ImageInput, InferenceError, InvalidOptionError, type ModelInfo, type Result, YoloError } from '@yolokit/core';
 import { type Job, type JobsOptions, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { createPredictor, isModelSpec, LatencyRecorder, type ModelSpec, type Percentiles, type Predictor, type PredictorStats } from '@yolokit/concurrency';
+import { createPredictor, isModelSpec, type ModelSpec, type Percentiles, type Predictor, type PredictorStats } from '@yolokit/concurrency';
+import { LatencyRecorder } from '@yolokit/concurrency/internal';
 import { describeValue, InvalidOptionError, type ModelInfo, serializeError, YoloError, type YoloErrorCode } from '@yolokit/core';
 import { type Job, WaitingError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
