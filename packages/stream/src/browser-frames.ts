@@ -94,6 +94,11 @@ function checkKeys(options: object, known: readonly string[], what: string): voi
   }
 }
 
+function checkFlag(options: object, key: string): void {
+  const value = (options as Record<string, unknown>)[key];
+  if (value !== undefined && typeof value !== 'boolean') throw new InvalidOptionError(`options.${key}`, `options.${key} must be true or false, got ${String(value)}`);
+}
+
 function checkBuffer(buffer: unknown): number {
   if (buffer === undefined) return 2;
   if (!Number.isInteger(buffer) || (buffer as number) < 1) throw new InvalidOptionError('options.buffer', `options.buffer must be a positive integer (frames kept), got ${String(buffer)}`);
@@ -224,6 +229,7 @@ export async function* videoElementFrames(video: HTMLVideoElement, options: Vide
  */
 export async function* videoFrames(frames: AsyncIterable<VideoFrame> | Iterable<VideoFrame>, options: VideoFramesOptions = {}): AsyncGenerator<BrowserFrame> {
   checkKeys(options, ['close', 'signal'], 'video frames');
+  checkFlag(options, 'close');
   const close = options.close ?? true;
   const pixels = new FramePixels();
   let index = 0;
@@ -269,6 +275,8 @@ export function hasTrackProcessor(): boolean {
  */
 export async function* mediaStreamFrames(stream: MediaStream, options: MediaStreamFramesOptions = {}): AsyncGenerator<BrowserFrame> {
   checkKeys(options, ['buffer', 'signal', 'method', 'stopTracks'], 'media stream');
+  checkFlag(options, 'stopTracks');
+  checkBuffer(options.buffer);
   const method = options.method ?? 'auto';
   if (method !== 'auto' && method !== 'processor' && method !== 'video') {
     throw new InvalidOptionError('options.method', `options.method must be 'auto', 'processor' or 'video', got ${String(method)}`);
