@@ -36,6 +36,27 @@ import { createModel } from '@yolokit/core';
 import { stream, track } from '@yolokit/stream/browser';
 
 ${FRAME_NUMBER_READER}
+/** requestVideoFrameCallback handles neither fired nor cancelled yet, per video: what is left running. */
+const waiting = new Map();
+const requestCallback = HTMLVideoElement.prototype.requestVideoFrameCallback;
+const cancelCallback = HTMLVideoElement.prototype.cancelVideoFrameCallback;
+HTMLVideoElement.prototype.requestVideoFrameCallback = function (callback) {
+  const handles = waiting.get(this) ?? new Set();
+  waiting.set(this, handles);
+  const handle = requestCallback.call(this, (...args) => {
+    handles.delete(handle);
+    callback(...args);
+  });
+  handles.add(handle);
+  return handle;
+};
+HTMLVideoElement.prototype.cancelVideoFrameCallback = function (handle) {
+  waiting.get(this)?.delete(handle);
+  cancelCallback.call(this, handle);
+};
+const callbacksLeft = () => [...waiting.values()].reduce((sum, handles) => sum + handles.size, 0);
+const videosUsed = () => waiting.size;
+
 /** The clip (raw RGB, /clip.rgb) as VideoFrames made from a canvas, timestamps 100 ms apart. */
 async function videoFramesOfClip() {
   const bytes = new Uint8Array(await (await fetch('/clip.rgb')).arrayBuffer());
@@ -87,7 +108,7 @@ async function elementMode(model) {
   for await (const frame of track(model, video, { keepFrames: true })) {
     frames.push({ frame: frame.frame, dropped: frame.dropped, code: frameNumber(frame.image), tracks: frame.tracks.map((t) => ({ id: t.trackId, box: t.detection.box })) });
   }
-  return { mode: 'element', frames, ended: video.ended };
+  return { mode: 'element', frames, ended: video.ended, callbacksLeft: callbacksLeft(), videosUsed: videosUsed() };
 }
 
 async function main() {
@@ -125,7 +146,7 @@ async function main() {
   // Leaving the loop stopped the camera's track and the reading.
   const readyState = cameraTrack.readyState;
   await model.dispose();
-  return { method, frames, readyState };
+  return { method, frames, readyState, callbacksLeft: callbacksLeft(), videosUsed: videosUsed() };
 }
 
 main().then(
@@ -141,6 +162,8 @@ const PAGE_HTML = `<!doctype html>
 type Box = [number, number, number, number];
 interface ElementReport {
   error?: string;
+  callbacksLeft: number;
+  videosUsed: number;
   ended: boolean;
   frames: Array<{ frame: number; dropped: number; code: number; tracks: Array<{ id: number; box: Box }> }>;
 }
@@ -156,6 +179,8 @@ interface PageReport {
   error?: string;
   method: string;
   readyState: string;
+  callbacksLeft: number;
+  videosUsed: number;
   frames: Array<{ frame: number; dropped: number; code: number; width: number; height: number; channels: number; detections: Box[]; tracks: Array<{ id: number; box: Box }> }>;
 }
 
@@ -211,8 +236,9 @@ describeWithBrowser('@yolokit/stream/browser in headless Chromium: a webcam (fak
       // Held 250 ms a frame, the consumer takes at most one of every two frames of a 10 frames/s camera.
       if (slowMs > 0) expect(last.dropped).toBeGreaterThanOrEqual(frames.length / 2);
       expect(frames.map((f) => f.dropped)).toEqual([...frames.map((f) => f.dropped)].sort((a, b) => a - b));
-      // Stopping the loop stopped the camera.
+      // Stopping the loop stopped the camera, and left no frame callback waiting (the hidden <video> read through one).
       expect(report.readyState).toBe('ended');
+      expect([report.videosUsed, report.callbacksLeft]).toEqual([method === 'video' ? 1 : 0, 0]);
 
       const scores = motMetrics(
         frames.map((f) => ({
@@ -268,6 +294,7 @@ describeWithBrowser('@yolokit/stream/browser in headless Chromium: a webcam (fak
     expect(report.error, report.error).toBeUndefined();
     expectCleanRun(run);
     expect(report.ended).toBe(true);
+    expect([report.videosUsed, report.callbacksLeft]).toEqual([1, 0]);
     const frames = report.frames;
     expect(frames.length).toBeGreaterThanOrEqual(10);
     const codes = frames.map((f) => f.code);
