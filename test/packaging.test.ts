@@ -102,6 +102,25 @@ describeWithFixtures('npm packages: packed, installed outside the repository, pr
     for (const url of output.resolved) expect(url.startsWith(`file://${app}/node_modules/`)).toBe(true);
   });
 
+  it('sharp is an optional peer of core: a browser app installs without it, the CLI brings its own', async () => {
+    const core = JSON.parse(await readFile(join(app, 'node_modules/@yolokit/core/package.json'), 'utf8'));
+    expect(core.dependencies?.sharp).toBeUndefined();
+    expect([core.peerDependencies.sharp, core.peerDependenciesMeta.sharp]).toEqual(['^0.34.5', { optional: true }]);
+    // The CLI decodes images in Node: `npm install @yolokit/cli` alone must work, so it depends on sharp itself.
+    const cli = JSON.parse(await readFile(join(app, 'node_modules/@yolokit/cli/package.json'), 'utf8'));
+    expect(cli.dependencies.sharp).toBe('^0.34.5');
+    // A browser app, as the README installs it: core, backend-onnx and onnxruntime-web; no libvips downloaded.
+    const browserApp = join(work, 'browser-app');
+    await mkdir(browserApp);
+    await writeFile(join(browserApp, 'package.json'), `${JSON.stringify({ name: 'yolokit-browser-app', private: true, version: '0.0.0' }, null, 2)}\n`);
+    const tarballs = ['core', 'backend-onnx'].map((name) => packed.get(name)!.filename);
+    await succeed(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', ...tarballs, 'onnxruntime-web@~1.30.0'], browserApp);
+    expect(existsSync(join(browserApp, 'node_modules/@yolokit/core/package.json'))).toBe(true);
+    expect(existsSync(join(browserApp, 'node_modules/onnxruntime-web/package.json'))).toBe(true);
+    expect(existsSync(join(browserApp, 'node_modules/sharp'))).toBe(false);
+    expect(existsSync(join(browserApp, 'node_modules/onnxruntime-node'))).toBe(false);
+  }, 300_000);
+
   it('a CommonJS program can require the three packages', async () => {
     await writeFile(
       join(app, 'require.cjs'),

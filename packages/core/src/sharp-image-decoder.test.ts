@@ -1,7 +1,8 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { letterboxGeometry } from './letterbox.js';
-import { SharpImageDecoder } from './sharp-image-decoder.js';
+import { BackendUnavailableError } from './errors.js';
+import { importSharp, SharpImageDecoder } from './sharp-image-decoder.js';
 
 /** A 64×48 gradient with saturated corners, where a colour-profile transform shows most. */
 function gradient(): Buffer {
@@ -75,5 +76,27 @@ describe('SharpImageDecoder', () => {
         expect(Buffer.from(pixels).equals(expected)).toBe(true);
       }
     }
+  });
+});
+
+describe('sharp as an optional peer dependency', () => {
+  it('names the command that installs sharp when it is missing (BACKEND_UNAVAILABLE)', async () => {
+    // A real failed import of a package that is not installed, as a browser-only install would give for sharp.
+    const missing = 'yolokit-test-package-that-is-not-installed';
+    const error = await importSharp(() => import(/* @vite-ignore */ missing)).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(BackendUnavailableError);
+    expect((error as BackendUnavailableError).code).toBe('BACKEND_UNAVAILABLE');
+    expect((error as Error).message).toMatch(/^sharp is not installed: @yolokit\/core decodes images in Node with sharp, an optional peer dependency\. Install it beside @yolokit\/core: npm install sharp@\^0\.34\.5 /);
+    expect((error as Error).message).toContain(missing);
+  });
+
+  it('tells a sharp that fails to load from one that is missing', async () => {
+    const error = await importSharp(() => Promise.reject(new Error('libvips-cpp.so: cannot open shared object file'))).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(BackendUnavailableError);
+    expect((error as Error).message).toBe('sharp is installed but could not be loaded: libvips-cpp.so: cannot open shared object file');
+  });
+
+  it('loads the installed sharp', async () => {
+    expect(await importSharp(() => import('sharp'))).toBe(sharp);
   });
 });

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { ReadLimitError, readRegularFile } from './bounded-read.js';
-import { ImageDecodeError, throwIfAborted, YoloError } from './errors.js';
+import { BackendUnavailableError, ImageDecodeError, throwIfAborted, YoloError } from './errors.js';
 import {
   checkImageBytes,
   checkImageSize,
@@ -20,10 +20,43 @@ import { placeInLetterbox } from './letterbox-pixels.js';
 type Sharp = typeof import('sharp');
 let sharpModule: Promise<Sharp> | undefined;
 
+/** The sharp range core is built and tested against (its optional peer range). */
+const SHARP_RANGE = '^0.34.5';
+
 /** sharp is loaded on first use so that importing core costs nothing where sharp is not needed. */
 function loadSharp(): Promise<Sharp> {
-  sharpModule ??= import('sharp').then((module) => ((module as { default?: Sharp }).default ?? module) as Sharp);
+  if (!sharpModule) {
+    sharpModule = importSharp(() => import('sharp'));
+    // A failed import is not kept: install sharp, and the next image loads it without a restart.
+    sharpModule.catch(() => {
+      sharpModule = undefined;
+    });
+  }
   return sharpModule;
+}
+
+/**
+ * Imports sharp with `load`; when it is not installed, rejects with a `BackendUnavailableError`
+ * (`BACKEND_UNAVAILABLE`) naming the command that installs it. sharp is an optional peer dependency of core, as
+ * the ONNX runtimes are of `@yolokit/backend-onnx`, so that a browser app does not download libvips: the first
+ * image a Node program decodes is where a missing sharp shows. `load` is the seam the tests use.
+ *
+ * @internal
+ */
+export async function importSharp(load: () => Promise<unknown>): Promise<Sharp> {
+  let module: unknown;
+  try {
+    module = await load();
+  } catch (error) {
+    const code = (error as { code?: unknown } | null)?.code;
+    const detail = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    const missing = code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || /cannot find (package|module)/i.test(detail);
+    const message = missing
+      ? `sharp is not installed: @yolokit/core decodes images in Node with sharp, an optional peer dependency. Install it beside @yolokit/core: npm install sharp@${SHARP_RANGE} (${detail})`
+      : `sharp is installed but could not be loaded: ${detail}`;
+    throw new BackendUnavailableError(message, [], { cause: error });
+  }
+  return ((module as { default?: Sharp }).default ?? module) as Sharp;
 }
 
 /**
