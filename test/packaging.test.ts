@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { npm, succeed } from './support/commands.js';
+import { type RedisServer, redisServerBinary, startRedisServer } from './queue-support.js';
 import { describeWithFixtures, fixturePath, repoRoot } from './support/fixtures.js';
 
 /**
@@ -151,6 +152,14 @@ describeWithFixtures('npm packages: packed, installed outside the repository, pr
   });
 
   it('every strategy runs from the installed packages and gives the detections of one in-process model', async () => {
+    // The queue strategy needs a Redis: a redis-server of the test's own on 127.0.0.1 (CI installs it).
+    const strategies = ['locked', 'threads', 'processes', 'auto', 'queue'];
+    if (!redisServerBinary()) {
+      if (process.env.CI === 'true' || process.env.CI === '1') throw new Error('redis-server is not installed: CI requires it for the queue strategy');
+      console.warn('[yolokit tests] packaging: the queue strategy is left out: redis-server is not installed (apt-get install redis-server)');
+      strategies.pop();
+    }
+    const redis: RedisServer | undefined = strategies.includes('queue') ? await startRedisServer() : undefined;
     // The default model ships in @yolokit/default-model and its scenes are generated: no fixture, a small model.
     await writeFile(
       join(app, 'strategies.mjs'),
@@ -168,27 +177,36 @@ describeWithFixtures('npm packages: packed, installed outside the repository, pr
         'await local.dispose();',
         'const out = { reference: summary(reference), strategies: {} };',
         "const model = { backend: onnxSpec(), model: defaultModelPath('onnx') };",
-        "for (const strategy of ['locked', 'threads', 'processes', 'auto']) {",
+        'const [redis, ...strategies] = process.argv.slice(2);',
+        'for (const strategy of strategies) {',
         "  const extra = strategy === 'auto' ? { auto: { images: scenes.slice(0, 2), rounds: 1, requests: 4 } } : strategy === 'locked' ? {} : { workers: 2 };",
-        '  const predictor = await createPredictor({ strategy, model, ...extra, transferImages: false });',
+        // The queue: this process's own queue worker (2 instances) takes the jobs from Redis; images go by value.
+        "  const transfer = strategy === 'queue' ? { queue: { name: 'packaging', redis } } : { transferImages: false };",
+        '  const predictor = await createPredictor({ strategy, model, ...extra, ...transfer });',
         '  try {',
         '    out.strategies[strategy] = { detections: summary(await predictor.predictMany(scenes)), workers: predictor.stats().workers.length };',
         '  } finally {',
         '    await predictor.close();',
         '  }',
         '}',
-        "out.resolved = ['@yolokit/concurrency', '@yolokit/default-model', '@yolokit/backend-onnx/spec'].map((name) => import.meta.resolve(name));",
+        "out.resolved = ['@yolokit/concurrency', '@yolokit/default-model', '@yolokit/backend-onnx/spec', ...(strategies.includes('queue') ? ['@yolokit/queue'] : [])].map((name) => import.meta.resolve(name));",
         'console.log(JSON.stringify(out));',
       ].join('\n'),
     );
-    const { stdout } = await succeed(process.execPath, ['strategies.mjs'], app);
+    let stdout: string;
+    try {
+      ({ stdout } = await succeed(process.execPath, ['strategies.mjs', redis?.url ?? '', ...strategies], app));
+    } finally {
+      await redis?.stop();
+    }
     const output = JSON.parse(stdout) as { reference: unknown[][]; strategies: Record<string, { detections: unknown[][]; workers: number }>; resolved: string[] };
     expect(output.reference.flat().length).toBeGreaterThanOrEqual(8);
-    expect(Object.keys(output.strategies)).toEqual(['locked', 'threads', 'processes', 'auto']);
+    expect(Object.keys(output.strategies)).toEqual(strategies);
     for (const [strategy, { detections }] of Object.entries(output.strategies)) expect(detections, strategy).toEqual(output.reference);
     expect(output.strategies.locked.workers).toBe(1);
     expect(output.strategies.threads.workers).toBe(2);
     expect(output.strategies.processes.workers).toBe(2);
+    expect(output.resolved).toHaveLength(strategies.includes('queue') ? 4 : 3);
     for (const url of output.resolved) expect(url.startsWith(`file://${app}/node_modules/`)).toBe(true);
   }, 300_000);
 });
