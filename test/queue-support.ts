@@ -85,12 +85,12 @@ export interface RedisServer {
   start(): Promise<void>;
 }
 
-/** Starts `redis-server --port <free port> --bind 127.0.0.1 --save '' --appendonly no`. */
-export async function startRedisServer(): Promise<RedisServer> {
+/** Starts `redis-server --port <free port> --bind 127.0.0.1 --save '' --appendonly no`, then `extraArgs`. */
+export async function startRedisServer(extraArgs: readonly string[] = []): Promise<RedisServer> {
   const port = await freePort();
   let child: ChildProcess | undefined;
   const start = async (): Promise<void> => {
-    const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'], {
+    const proc = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes', ...extraArgs], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
