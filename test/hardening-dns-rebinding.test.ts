@@ -10,6 +10,7 @@
  */
 import { once } from 'node:events';
 import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:tls';
 import type { FastifyRequest } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { resolveAllowUrls, SourcePolicy } from '../packages/queue/src/source-policy.js';
@@ -119,6 +120,44 @@ describe('queue worker: allowed URL prefixes', () => {
     expect(stalled).toMatchObject({ name: 'ImageFetchError', code: 'IMAGE_UNREADABLE', retryable: false });
     expect((stalled as Error).message).toContain('did not finish within 300 ms');
     expect(internal.connections()).toBe(0);
+  });
+});
+
+describe('https: the TLS server name stays the name', () => {
+  it('the TLS handshake goes to the checked address and names the host (SNI), not the address; the rebound address sees no connection', async () => {
+    // No certificate is needed to see the ClientHello's server name: the server records it and ends the handshake.
+    const names: string[] = [];
+    const sockets: string[] = [];
+    const tls = createTlsServer({
+      SNICallback: (name, callback) => {
+        names.push(name);
+        callback(new Error('no certificate here'));
+      },
+    });
+    tls.on('connection', (socket) => sockets.push(socket.localAddress ?? '?'));
+    tls.listen(0, '127.0.0.2');
+    await once(tls, 'listening');
+    const port = (tls.address() as { port: number }).port;
+    const loopback = createTlsServer({});
+    let loopbackConnections = 0;
+    loopback.on('connection', () => {
+      loopbackConnections += 1;
+    });
+    loopback.listen(port, '127.0.0.1');
+    await once(loopback, 'listening');
+    try {
+      answers = [['127.0.0.2'], ['127.0.0.1']];
+      const origin = `https://images.rebind.test:${port}`;
+      const policy = new SourcePolicy([], resolveAllowUrls([`${origin}/img/`]), hostCheck);
+      await expect(policy.fetchImage(`${origin}/img/a.png`, { maxImageBytes: 10_000, fetchTimeoutMs: 5_000 })).rejects.toMatchObject({ name: 'ImageFetchError', code: 'IMAGE_UNREADABLE' });
+      expect(names).toEqual(['images.rebind.test']);
+      expect(sockets).toEqual(['127.0.0.2']);
+      expect(lookups).toEqual(['images.rebind.test']);
+      expect(loopbackConnections).toBe(0);
+    } finally {
+      tls.close();
+      loopback.close();
+    }
   });
 });
 
