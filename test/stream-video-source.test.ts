@@ -175,7 +175,7 @@ describe('openVideo: typed errors', () => {
   });
 
   it('refuses bad options by name', async () => {
-    await expect(openVideo(join(folder, 'clip.mp4'), { timeoutMs: 0 })).rejects.toThrow('options.timeoutMs must be a positive number of milliseconds, got 0');
+    await expect(openVideo(join(folder, 'clip.mp4'), { timeoutMs: 0 })).rejects.toThrow('options.timeoutMs must be a positive number of milliseconds up to 2147483647, got 0');
     // biome-ignore lint/suspicious/noExplicitAny: an unknown option on purpose.
     await expect(openVideo(join(folder, 'clip.mp4'), { fps: 3 } as any)).rejects.toThrow(/^options\.fps is not a video source option/);
   });

@@ -35,7 +35,7 @@ export function optionsObject(value: unknown, option: string, describe: { call?:
  * a misspelt key: `options.maxThread is not a predictor option (did you mean options.maxThreads?); known
  * options: ...`. `what` completes "is not ___ option" (`'a predictor'`, `'an onnx()'`).
  */
-export function rejectUnknown(object: Readonly<Record<string, unknown>>, known: Iterable<string>, what: string, path = 'options'): void {
+export function rejectUnknown(object: object, known: Iterable<string>, what: string, path = 'options'): void {
   const names = [...known];
   for (const key of Object.keys(object)) {
     if (names.includes(key)) continue;

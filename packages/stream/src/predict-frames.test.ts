@@ -136,7 +136,7 @@ describe('predictFrames', () => {
   });
 
   it('refuses bad options by name', async () => {
-    await expect(collect(predictFrames(instant, [], { policy: 'all' as 'every' }))).rejects.toThrow("options.policy must be 'every' or 'latest', got all");
-    await expect(collect(predictFrames(instant, [], { concurrency: 0 }))).rejects.toThrow('options.concurrency must be a positive integer (frames in flight), got 0');
+    await expect(collect(predictFrames(instant, [], { policy: 'all' as 'every' }))).rejects.toThrow(`options.policy must be one of 'every', 'latest', got "all"`);
+    await expect(collect(predictFrames(instant, [], { concurrency: 0 }))).rejects.toThrow('options.concurrency must be a positive integer, got 0');
   });
 });

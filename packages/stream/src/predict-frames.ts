@@ -4,6 +4,7 @@
  * raw frames: the Node entry feeds it FFmpeg's frames, a browser could feed it its own.
  */
 import { type Detection, type DetectionJSON, InvalidOptionError, type PredictOptions, type RawImage, type Result, type Speed } from '@yolokit/core';
+import { oneOf, optionsObject, positiveInteger, rejectUnknown } from '@yolokit/core/internal';
 import { ByteTracker, type ByteTrackerOptions, type TrackedDetection } from './byte-tracker.js';
 
 /** Anything that predicts one image: a `YoloModel` or any `@yolokit/concurrency` predictor. */
@@ -111,17 +112,9 @@ const KNOWN_OPTIONS = new Set(['policy', 'concurrency', 'predict', 'track', 'per
 
 /** Validates {@link PredictFramesOptions}; each problem an `InvalidOptionError` naming the option. */
 export function checkPredictFramesOptions(options: PredictFramesOptions): void {
-  if (typeof options !== 'object' || options === null) throw new InvalidOptionError('options', `stream options must be an object, got ${String(options)}`);
-  for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(key)) throw new InvalidOptionError(`options.${key}`, `options.${key} is not a stream option; known options: ${[...KNOWN_OPTIONS].join(', ')}`);
-  }
-  if (options.policy !== undefined && options.policy !== 'every' && options.policy !== 'latest') {
-    throw new InvalidOptionError('options.policy', `options.policy must be 'every' or 'latest', got ${String(options.policy)}`);
-  }
-  const concurrency = options.concurrency;
-  if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1)) {
-    throw new InvalidOptionError('options.concurrency', `options.concurrency must be a positive integer (frames in flight), got ${String(concurrency)}`);
-  }
+  rejectUnknown(optionsObject(options, 'options', { call: 'stream' }), KNOWN_OPTIONS, 'a stream');
+  oneOf(options.policy, 'options.policy', ['every', 'latest']);
+  positiveInteger(options.concurrency, 'options.concurrency');
   if (options.fps !== undefined && !(typeof options.fps === 'number' && options.fps > 0)) {
     throw new InvalidOptionError('options.fps', `options.fps must be a positive number, got ${String(options.fps)}`);
   }

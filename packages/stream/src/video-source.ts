@@ -8,6 +8,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import { InvalidOptionError } from '@yolokit/core';
+import { milliseconds, rejectUnknown } from '@yolokit/core/internal';
 import { FfmpegNotFoundError, VideoSourceError, VideoTimeoutError } from './video-errors.js';
 
 /** What ffprobe says about a source's first video stream. */
@@ -67,13 +68,8 @@ interface ResolvedVideoOptions {
 const KNOWN_OPTIONS = new Set(['ffmpegPath', 'ffprobePath', 'timeoutMs', 'signal']);
 
 function resolveVideoOptions(options: VideoSourceOptions = {}): ResolvedVideoOptions {
-  for (const key of Object.keys(options)) {
-    if (!KNOWN_OPTIONS.has(key)) throw new InvalidOptionError(`options.${key}`, `options.${key} is not a video source option; known options: ${[...KNOWN_OPTIONS].join(', ')}`);
-  }
-  const timeoutMs = options.timeoutMs ?? 15_000;
-  if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) {
-    throw new InvalidOptionError('options.timeoutMs', `options.timeoutMs must be a positive number of milliseconds, got ${String(timeoutMs)}`);
-  }
+  rejectUnknown(options, KNOWN_OPTIONS, 'a video source');
+  const timeoutMs = milliseconds(options.timeoutMs, 'options.timeoutMs', 15_000);
   for (const key of ['ffmpegPath', 'ffprobePath'] as const) {
     if (options[key] !== undefined && (typeof options[key] !== 'string' || options[key] === '')) {
       throw new InvalidOptionError(`options.${key}`, `options.${key} must be a non-empty string (a program name or path), got ${String(options[key])}`);
