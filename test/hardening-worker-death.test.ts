@@ -126,7 +126,8 @@ describe('yolokit predict: an image whose worker dies twice', () => {
     const factory: PredictorFactory = async (): Promise<ImagePredictor> => ({
       info,
       concurrency: 2,
-      async predict(image) {
+      async predict(input) {
+        const image = input as string; // yolokit predict hands over file paths
         const name = image.split('/').pop()!;
         const attempt = (attempts.get(name) ?? 0) + 1;
         attempts.set(name, attempt);
