@@ -1,10 +1,9 @@
 import { onnx } from '@yolokit/backend-onnx';
 import { tfjs } from '@yolokit/backend-tfjs';
-import { createModel, type Result } from '@yolokit/core';
+import { boxIou, createModel, type Result } from '@yolokit/core';
 import { expect, it } from 'vitest';
 import { coco32Map } from './support/coco32-map.js';
 import { describeWithFixtures, fixturePath } from './support/fixtures.js';
-import { boxIou } from '@yolokit/default-model';
 
 const webModel = 'models/yolov8n_coco_web_model';
 const fp32 = 'models/yolov8n_fp32.onnx';

@@ -5,9 +5,8 @@ import { join } from 'node:path';
 import { onnx } from '@yolokit/backend-onnx';
 import { onnxWeb } from '@yolokit/backend-onnx/web';
 import { tfjs } from '@yolokit/backend-tfjs';
-import { createModel, type Result } from '@yolokit/core';
+import { boxIou, createModel, type Result } from '@yolokit/core';
 import {
-  boxIou,
   CLASS_NAMES,
   DEFAULT_MODEL_NAMES,
   DEFAULT_MODEL_PREDICT_DEFAULTS,

@@ -1,5 +1,5 @@
 import { onnx } from '@yolokit/backend-onnx';
-import { createModel, type Result, type YoloModel } from '@yolokit/core';
+import { boxIou, createModel, type Result, type YoloModel } from '@yolokit/core';
 import { expect, it } from 'vitest';
 import { describeWithFixtures, fixturePath } from './support/fixtures.js';
 
@@ -19,13 +19,6 @@ function expectInside(result: Result): void {
     expect(x2).toBeGreaterThan(x1);
     expect(y2).toBeGreaterThan(y1);
   }
-}
-
-function boxIou(a: readonly number[], b: readonly number[]): number {
-  const w = Math.max(0, Math.min(a[2], b[2]) - Math.max(a[0], b[0]));
-  const h = Math.max(0, Math.min(a[3], b[3]) - Math.max(a[1], b[1]));
-  const inter = w * h;
-  return inter / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter);
 }
 
 function maxPairIou(result: Result, crossClassOnly = false): number {

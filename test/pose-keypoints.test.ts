@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { onnx } from '@yolokit/backend-onnx';
 import { tfjs } from '@yolokit/backend-tfjs';
-import { type Backend, createModel, type LetterboxGeometry, letterboxGeometry, type Result, unletterboxKeypoints } from '@yolokit/core';
+import { type Backend, boxIou, createModel, type LetterboxGeometry, letterboxGeometry, type Result, unletterboxKeypoints } from '@yolokit/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { describeWithFixtures, fixturePath } from './support/fixtures.js';
-import { boxIou } from '@yolokit/default-model';
 
 // yolo11n-pose_fp32.onnx on bus.jpg and zidane.jpg at conf 0.25 against reference/pose-bus-zidane.json
 // (fixtures/PROVENANCE.md): the same persons, every visible keypoint (visibility >= 0.5 in the reference)

@@ -1,7 +1,7 @@
 import { onnx } from '@yolokit/backend-onnx';
-import { createModel, type Detection } from '@yolokit/core';
+import { boxIou, createModel, type Detection } from '@yolokit/core';
 import { generateMovingScenes, OBB_MODEL_PREDICT_DEFAULTS, taskModelPath } from '@yolokit/default-model';
-import { boxIou, type FrameResult, predictFrames } from '@yolokit/stream';
+import { type FrameResult, predictFrames } from '@yolokit/stream';
 import { describe, expect, it } from 'vitest';
 import { motMetrics } from './support/mot-metrics.js';
 

@@ -11,7 +11,7 @@
  *   frames where the pair overlaps (IDTP); IDF1 = 2 IDTP / (ground-truth detections + hypothesis detections).
  */
 // The evaluators' IoU (default-model's, as its mAP uses), not the tracker's own: the metric stays independent of it.
-import { boxIou as iou } from '@yolokit/default-model';
+import { boxIou as iou } from '@yolokit/core';
 import { hungarian } from '@yolokit/stream/track';
 
 export type Box = readonly [number, number, number, number];

@@ -1,4 +1,4 @@
-import type { Detection, Result } from '@yolokit/core';
+import { boxIou, type Detection, type Result } from '@yolokit/core';
 import { maskIou, regionFromMask } from './mask-iou.js';
 
 /** How close two results must be for {@link differences}. */
@@ -147,13 +147,6 @@ export function pairedByIndex(actual: Result, expected: Result): Array<readonly 
   return Array.from({ length: n }, (_, i) => [actual.detections[i], expected.detections[i]] as const);
 }
 
-export function boxIou(a: readonly number[], b: readonly number[]): number {
-  const width = Math.max(0, Math.min(a[2], b[2]) - Math.max(a[0], b[0]));
-  const height = Math.max(0, Math.min(a[3], b[3]) - Math.max(a[1], b[1]));
-  const intersection = width * height;
-  const union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - intersection;
-  return union > 0 ? intersection / union : 0;
-}
 
 /**
  * Pairs the detections of two results of one image by class and box IoU (at least `minBoxIou`), greedily,

@@ -41,6 +41,7 @@ export {
 } from './task-layout.js';
 export { type OrientedBox, type Corners, regularizeOrientedBox, orientedBoxCorners, orientedBoxBounds, unletterboxOrientedBox } from './oriented-box.js';
 export { probiou, boxCovariance } from './probiou.js';
+export { boxIou } from './box-iou.js';
 export { rotatedNonMaxSuppression } from './rotated-nms.js';
 export { classifyGeometry, classifyPixels } from './classify-transform.js';
 export { upsampledMask, nativeMask, type MaskRequest } from './segment-masks.js';

@@ -1,3 +1,4 @@
+import { boxIou } from '@yolokit/core';
 import { describe, expect, it } from 'vitest';
 import {
   type EvaluationImage,
@@ -5,7 +6,6 @@ import {
   type GroundTruthBox,
   IOU_THRESHOLDS,
   interpolatedAp,
-  boxIou,
   PYCOCOTOOLS_IOU_THRESHOLDS,
   PYCOCOTOOLS_RECALL_POINTS,
   type PredictedBox,
@@ -22,27 +22,6 @@ const pred = (classId: number, box: Xyxy, confidence: number): PredictedBox => (
 
 /** A 10x10 box at (10 k, 0), far from every other k: IoU 0 between different k. */
 const cell = (k: number): Xyxy => [100 * k, 0, 100 * k + 10, 10];
-
-describe('boxIou', () => {
-  it('is 1 for identical boxes and 0 for disjoint or merely touching ones', () => {
-    expect(boxIou([0, 0, 10, 10], [0, 0, 10, 10])).toBe(1);
-    expect(boxIou([0, 0, 10, 10], [20, 20, 30, 30])).toBe(0);
-    expect(boxIou([0, 0, 10, 10], [10, 0, 20, 10])).toBe(0); // shared edge, no area
-  });
-
-  it('computes overlap / union exactly for simple boxes', () => {
-    // Intersection [5,0,10,10] = 50; union 100 + 100 - 50 = 150 → 1/3.
-    expect(boxIou([0, 0, 10, 10], [5, 0, 15, 10])).toBeCloseTo(1 / 3, DIGITS);
-    // 7500 / 10000: exactly representable, so exactly 0.75 (the threshold test below relies on it).
-    expect(boxIou([0, 0, 100, 100], [0, 0, 100, 75])).toBe(0.75);
-    // Symmetric.
-    expect(boxIou([0, 0, 100, 75], [0, 0, 100, 100])).toBe(0.75);
-  });
-
-  it('gives 0 for zero-area boxes', () => {
-    expect(boxIou([5, 5, 5, 5], [0, 0, 10, 10])).toBe(0);
-  });
-});
 
 describe('thresholds', () => {
   it('are the decimal values, so 0.75 and 0.9 compare exactly', () => {

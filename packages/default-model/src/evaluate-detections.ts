@@ -35,6 +35,8 @@
  *   That difference is float noise (≤ 1e-15) and is not reproduced.
  */
 
+import { boxIou } from '@yolokit/core';
+
 /** A box as `[x1, y1, x2, y2]` in pixels (any consistent unit works: IoU is scale-free). */
 export type Xyxy = readonly [number, number, number, number];
 
@@ -125,22 +127,6 @@ export const PYCOCOTOOLS_IOU_THRESHOLDS: readonly number[] = Object.freeze(linsp
 
 /** pycocotools' `recThrs`: `np.linspace(0, 1, 101)`, 10 of whose values lie one ulp above the decimal. */
 export const PYCOCOTOOLS_RECALL_POINTS: readonly number[] = Object.freeze(linspace(0, 1, 101));
-
-/**
- * Intersection over union of two `[x1, y1, x2, y2]` boxes, continuous coordinates (no "+1" pixel convention, as
- * in pycocotools). Boxes that only touch, or have zero area, give 0.
- */
-export function boxIou(a: Xyxy | readonly number[], b: Xyxy | readonly number[]): number {
-  const iw = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);
-  const ih = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
-  if (!(iw > 0 && ih > 0)) return 0;
-  const inter = iw * ih;
-  // An inverted box (x2 < x1) has no area; clamping keeps the union from shrinking below the intersection.
-  const areaA = Math.max(0, a[2] - a[0]) * Math.max(0, a[3] - a[1]);
-  const areaB = Math.max(0, b[2] - b[0]) * Math.max(0, b[3] - b[1]);
-  const union = areaA + areaB - inter;
-  return union > 0 ? inter / union : 0;
-}
 
 /**
  * 101-point interpolated AP of one class at one IoU threshold.

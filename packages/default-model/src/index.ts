@@ -27,7 +27,6 @@ export {
 export { generatePicture, type Picture, type PictureOptions } from './generate-picture.js';
 export { rotatedBoxIou, type OrientedBoxLike } from './rotated-iou.js';
 export {
-  boxIou,
   type ClassDetectionMetrics,
   type DetectionMetrics,
   evaluateDetections,

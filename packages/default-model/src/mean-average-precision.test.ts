@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { boxIou } from './evaluate-detections.js';
 import { meanAveragePrecision } from './mean-average-precision.js';
 import { rotatedBoxIou } from './rotated-iou.js';
 
 const truth = (classId: number, box: [number, number, number, number]) => ({ classId, box });
 const detection = (classId: number, box: [number, number, number, number], confidence: number) => ({ classId, box, confidence });
-
-describe('boxIou', () => {
-  it('computes intersection over union of xyxy boxes', () => {
-    expect(boxIou([0, 0, 10, 10], [0, 0, 10, 10])).toBe(1);
-    expect(boxIou([0, 0, 10, 10], [5, 0, 15, 10])).toBeCloseTo(50 / 150, 12);
-    expect(boxIou([0, 0, 10, 10], [10, 0, 20, 10])).toBe(0);
-    expect(boxIou([0, 0, 10, 10], [20, 20, 30, 30])).toBe(0);
-  });
-});
 
 describe('meanAveragePrecision', () => {
   it('is 1 for perfect detections and 0 for none', () => {

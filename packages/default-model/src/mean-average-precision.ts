@@ -1,5 +1,6 @@
 import { InvalidOptionError } from '@yolokit/core';
-import { boxIou, evaluateDetections } from './evaluate-detections.js';
+import { boxIou } from '@yolokit/core';
+import { evaluateDetections } from './evaluate-detections.js';
 
 type Box = readonly [number, number, number, number] | readonly number[];
 
@@ -51,7 +52,7 @@ export interface MeanAveragePrecisionOptions {
   /**
    * The overlap of a detection's box with a ground-truth box; boxes are whatever it takes (oriented boxes
    * `[cx, cy, w, h, angle]` with `rotatedBoxIou`).
-   * @defaultValue {@link boxIou}, for `[x1, y1, x2, y2]` boxes
+   * @defaultValue core's `boxIou`, for `[x1, y1, x2, y2]` boxes
    */
   readonly iou?: (a: Box, b: Box) => number;
 }

@@ -10,7 +10,7 @@
  * One tracker is the state of one stream: feed it every frame's detections in frame order. It is pure
  * computation (no I/O, no Node API), for Node and browsers alike.
  */
-import { InvalidOptionError, type OrientedBox, probiou } from '@yolokit/core';
+import { boxIou, InvalidOptionError, type OrientedBox, probiou } from '@yolokit/core';
 import { KalmanFilterXYAH, type KalmanState } from './kalman-filter-xyah.js';
 import { linearAssignment } from './linear-assignment.js';
 
@@ -368,19 +368,10 @@ function iouDistance<D extends TrackableDetection>(a: readonly STrack<D>[], b: r
   const bBoxes = b.map((t) => (rotated ? t.obb() : t.xyxy()));
   return aBoxes.map((boxA) =>
     Float64Array.from(bBoxes, (boxB) =>
-      rotated ? 1 - probiou(boxA as OrientedBox, boxB as OrientedBox) : 1 - boxIou(boxA as [number, number, number, number], boxB as [number, number, number, number]),
+      // Axis-aligned: Ultralytics' bbox_ioa(iou=True), 1e-7 added to the union.
+      rotated ? 1 - probiou(boxA as OrientedBox, boxB as OrientedBox) : 1 - boxIou(boxA as readonly number[], boxB as readonly number[], 1e-7),
     ),
   );
-}
-
-/** IoU of two `[x1, y1, x2, y2]` boxes, Ultralytics' `bbox_ioa(iou=True)` (eps 1e-7 in the denominator). */
-export function boxIou(a: readonly [number, number, number, number], b: readonly [number, number, number, number]): number {
-  const w = Math.max(0, Math.min(a[2], b[2]) - Math.max(a[0], b[0]));
-  const h = Math.max(0, Math.min(a[3], b[3]) - Math.max(a[1], b[1]));
-  const inter = w * h;
-  const areaA = (a[2] - a[0]) * (a[3] - a[1]);
-  const areaB = (b[2] - b[0]) * (b[3] - b[1]);
-  return inter / (areaA + areaB - inter + 1e-7);
 }
 
 function joinTracks<D extends TrackableDetection>(a: readonly STrack<D>[], b: readonly STrack<D>[]): STrack<D>[] {

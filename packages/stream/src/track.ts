@@ -3,7 +3,6 @@ export { linearAssignment, hungarian, type Assignment } from './linear-assignmen
 export { KalmanFilterXYAH, type KalmanState, type Xyah } from './kalman-filter-xyah.js';
 export {
   ByteTracker,
-  boxIou,
   resolveByteTrackerOptions,
   type ByteTrackerOptions,
   type TrackableDetection,

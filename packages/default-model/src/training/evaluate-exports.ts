@@ -6,7 +6,7 @@ import { DEFAULT_MODEL_NAMES } from '../class-names.js';
 import type { Architecture } from '../export/architecture.js';
 import { TFJS_WEIGHTS_FILE } from '../export/export-tfjs.js';
 import { generateScene } from '../generate-scene.js';
-import { boxIou } from '../evaluate-detections.js';
+import { boxIou } from '@yolokit/core';
 import { type EvaluatedImage, type MeanAveragePrecision, meanAveragePrecision } from '../mean-average-precision.js';
 import { DEFAULT_ONNX_FILE, DEFAULT_TFJS_FOLDER } from '../model-paths.js';
 import { DEFAULT_MODEL_PREDICT_DEFAULTS } from '../predict-defaults.js';
