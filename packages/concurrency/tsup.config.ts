@@ -7,6 +7,9 @@ import { defineConfig } from 'tsup';
 export default defineConfig({
   entry: { index: 'src/index.ts', internal: 'src/internal.ts', 'thread-worker': 'src/thread-worker.ts', 'process-worker': 'src/process-worker.ts' },
   format: ['esm', 'cjs'],
+  // Shared chunks in the CJS build too: the internal entry's Scheduler throws QueueFullError and the others, which
+  // must be the classes of the main entry (`instanceof QueueFullError` in a CommonJS program), not copies.
+  splitting: true,
   dts: { entry: { index: 'src/index.ts', internal: 'src/internal.ts' } },
   sourcemap: true,
   clean: true,

@@ -43,9 +43,7 @@ export type {
   QueueStrategyOptions,
   QueueStrategyRequest,
 } from './queue-strategy.js';
-export { predictInLanes } from './predict-many.js';
-export { Scheduler, type SchedulerOptions, type SchedulerStats } from './scheduler.js';
-export { abortErrorFrom, withoutSignal } from './signal-options.js';
+export type { SchedulerStats } from './scheduler.js';
 export { StatefulDemoModel } from './stateful-demo-model.js';
 export { checkThreadBudget, THREADS_PER_CORE_LIMIT, type ThreadBudgetNames } from './thread-budget.js';
 export type { WireOptions } from './wire.js';

@@ -6,3 +6,5 @@
  * @packageDocumentation
  */
 export { LatencyRecorder } from './latency-recorder.js';
+export { predictInLanes } from './predict-many.js';
+export { Scheduler, type SchedulerOptions } from './scheduler.js';

@@ -6,12 +6,11 @@ import {
   type Predictor,
   type PredictorStats,
   type PredictProgress,
-  predictInLanes,
   QueueFullError,
   type QueueProducerOptions,
   type QueueStrategyRequest,
-  Scheduler,
 } from '@yolokit/concurrency';
+import { predictInLanes, Scheduler } from '@yolokit/concurrency/internal';
 import { describeValue, type ImageInput, InvalidOptionError, type ModelInfo, type PredictOptions, type Result } from '@yolokit/core';
 import { fromFailedJob, type JobError } from './job-failure.js';
 import { describeJobImage, type ImageTransport, type JobPayload, type JobReturn, PAYLOAD_VERSION, resultOfJobReturn } from './job-payload.js';
