@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { defaultModelPath, generateMovingScenes } from '@yolokit/default-model';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -17,6 +17,8 @@ import { repoRoot } from './support/fixtures.js';
  */
 
 const siteDir = resolve(repoRoot, 'apps/docs/dist');
+/** The webcam mode as it looked while tracking; CI keeps artifacts/. */
+const screenshotPath = resolve(repoRoot, 'artifacts/docs-demo-webcam.png');
 const FPS = 10;
 const FRAMES = 30;
 const SHOWN = 15;
@@ -86,6 +88,8 @@ describeWithBrowser(
       });
       await page.waitForFunction((count) => (window as unknown as { __shown: unknown[] }).__shown.length >= count, SHOWN, { timeout: 90_000 });
       const fpsText = await page.locator('.demo-camera-fps').textContent();
+      await mkdir(dirname(screenshotPath), { recursive: true });
+      await page.locator('.demo-camera').screenshot({ path: screenshotPath });
       await page.locator('.demo-camera-stop').click();
       await page.locator('.demo-camera[data-state="off"]').waitFor({ timeout: 30_000 });
       const shown = (await page.evaluate(() => (window as unknown as { __shown: Shown[] }).__shown)).filter((s) => s.frames > 0);
