@@ -264,7 +264,35 @@ describeBuiltSite('docs site: the built output', () => {
       expectBestPerStrategy(page, shown!);
     }
   });
+
+  it("shows yolokit serve under load from the committed serve-load JSON (issue 17)", () => {
+    const folder = join(docsRoot, 'bench-results', 'serve');
+    const files = existsSync(folder) ? readdirSync(folder).filter((file) => file.endsWith('.json')) : [];
+    const page = html('compare.html');
+    if (files.length === 0) {
+      expect(page).toContain('data-serve-state="empty"');
+      return;
+    }
+    const reports = files.map((file) => JSON.parse(readFileSync(join(folder, file), 'utf8')) as ServeLoadJson);
+    const newest = reports.sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+    expect(page).toContain('data-serve-state="measured"');
+    // Each connection level's row carries its HTTP ÷ in-process ratio as the JSON has it.
+    for (const level of newest.throughput) {
+      const row = new RegExp(`<tr data-connections="${level.connections}"[^>]*>(?:<td[^>]*>[^<]*</td>){3}<td class="serve-ratio"[^>]*>([\\d.]+)</td>`).exec(page);
+      expect(row?.[1], `${level.connections} connections`).toBe(level.ratio.toFixed(3));
+    }
+    for (const [code, count] of Object.entries(newest.overload.statusCodes)) expect(page).toMatch(new RegExp(`data-status="${code}"[^>]*>${count} × ${code}<`));
+    expect(page).toContain(newest.memory.rssMiB.join(' → '));
+  });
 });
+
+/** The fields of a committed serve-load file that the compare page's "Over HTTP" section shows. */
+interface ServeLoadJson {
+  createdAt: string;
+  throughput: { connections: number; ratio: number }[];
+  overload: { statusCodes: Record<string, number> };
+  memory: { rssMiB: number[] };
+}
 
 /** The fields of a committed bench file that the compare page's lead table and model line come from. */
 interface CommittedBench {
