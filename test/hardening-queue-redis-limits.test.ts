@@ -5,7 +5,7 @@
  * This checks the recommendation against a real redis-server: an oversized job is refused at the write, and the
  * largest image the producer sends by default (maxImageBytes, 8 MiB) still travels to a worker.
  */
-import { createQueuePredictor, createQueueWorker, isJobError } from '@yolokit/queue';
+import { createQueuePredictor, createQueueWorker, isJobError, type QueueWorkerEvent } from '@yolokit/queue';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -39,7 +39,8 @@ describeWithRedis('hardening: a Redis with --proto-max-bulk-len 16mb, as the que
 
   it('an image of maxImageBytes (8 MiB, the default) still reaches a worker through it', async () => {
     const queue = 'limits-largest';
-    const worker = await createQueueWorker({ queue, redis: redis.url, model: defaultModelSpec(), workers: 1, threadsPerWorker: 1 });
+    const events: QueueWorkerEvent[] = [];
+    const worker = await createQueueWorker({ queue, redis: redis.url, model: defaultModelSpec(), workers: 1, threadsPerWorker: 1, onEvent: (e) => events.push(e) });
     const predictor = await createQueuePredictor({ queue, redis: redis.url, attempts: 1 });
     try {
       // 8 MiB of bytes that are no image: the worker's decoder is what refuses them, so the job got there.
@@ -50,9 +51,25 @@ describeWithRedis('hardening: a Redis with --proto-max-bulk-len 16mb, as the que
       expect(isJobError(error)).toBe(true);
       expect(error).toMatchObject({ name: 'ImageDecodeError', code: 'IMAGE_UNREADABLE', attemptsMade: 1 });
       expect(worker.stats().failures).toEqual({ IMAGE_UNREADABLE: 1 });
+      // Bounded as the docs say: no warning at start.
+      expect(events.filter((e) => e.type === 'redis-unbounded')).toEqual([]);
     } finally {
       await predictor.close();
       await worker.close();
+    }
+  }, 120_000);
+
+  it("a Redis left at its default (512 MB values): the worker warns once at start, naming the limit", async () => {
+    const admin = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+    await admin.config('SET', 'proto-max-bulk-len', '512mb');
+    const events: QueueWorkerEvent[] = [];
+    try {
+      const worker = await createQueueWorker({ queue: 'limits-default', redis: redis.url, model: defaultModelSpec(), workers: 1, threadsPerWorker: 1, onEvent: (e) => events.push(e) });
+      await worker.close();
+      expect(events.filter((e) => e.type === 'redis-unbounded')).toEqual([{ type: 'redis-unbounded', redis: redis.url, protoMaxBulkLen: 512 * 1024 * 1024 }]);
+    } finally {
+      await admin.config('SET', 'proto-max-bulk-len', '16mb');
+      admin.disconnect();
     }
   }, 120_000);
 });

@@ -167,6 +167,10 @@ export async function runWorkerCommand(flags: WorkerCommandFlags, io: CliIo, sig
           return log(`worker: job ${event.jobId} failed: ${event.code}: ${event.message} (${event.willRetry ? 'will be retried' : 'dead-lettered'})`);
         case 'job-returned':
           return log(`worker: job ${event.jobId} returned to the queue`);
+        case 'redis-unbounded':
+          return log(
+            `worker: warning: ${event.redis} accepts values up to ${Math.round(event.protoMaxBulkLen / 1048576)} MiB (proto-max-bulk-len), so a job written straight into Redis can cost this worker several times that in memory before it is refused; start Redis with --proto-max-bulk-len 16mb (see the @yolokit/queue README)`,
+          );
         case 'error': {
           // BullMQ repeats connection errors on every retry; one line per distinct message per 5 s is enough.
           const now = Date.now();

@@ -27,6 +27,7 @@ export {
 } from './queue-predictor.js';
 export {
   createQueueWorker,
+  JOB_BULK_LIMIT_WARNING,
   QUEUE_WORKER_STRATEGIES,
   type QueueWorker,
   type QueueWorkerEvent,

@@ -154,7 +154,19 @@ export type QueueWorkerEvent =
   | { readonly type: 'reconnected'; readonly redis: string; readonly downForMs: number }
   | { readonly type: 'job-failed'; readonly jobId: string; readonly code: string; readonly message: string; readonly willRetry: boolean }
   | { readonly type: 'job-returned'; readonly jobId: string }
-  | { readonly type: 'error'; readonly error: Error };
+  | { readonly type: 'error'; readonly error: Error }
+  /**
+   * Redis accepts values far larger than any job should be (its `proto-max-bulk-len` is above
+   * {@link JOB_BULK_LIMIT_WARNING}): a job written straight into Redis can make this worker parse hundreds of MB
+   * before refusing it. Reported once at start; the queue README says how to bound it.
+   */
+  | { readonly type: 'redis-unbounded'; readonly redis: string; readonly protoMaxBulkLen: number };
+
+/**
+ * Above this `proto-max-bulk-len` the worker warns (`redis-unbounded`): 64 MiB, several times the base64 of the
+ * default `maxImageBytes` (8 MiB, ~11 MB), far below Redis's own default of 512 MB.
+ */
+export const JOB_BULK_LIMIT_WARNING = 64 * 1024 * 1024;
 
 /** What {@link QueueWorker.stats} reports. */
 export interface QueueWorkerStats {
@@ -392,11 +404,30 @@ class RunningQueueWorker implements QueueWorker {
 
   async start(): Promise<void> {
     await this.#worker.waitUntilReady();
+    await this.#checkJobSizeBound();
     await this.#announce();
     this.#heartbeat = setInterval(() => void this.#announce(), HEARTBEAT_MS);
     this.#heartbeat.unref();
     // run() resolves when the worker closes; its failures are reported as events.
     this.#worker.run().catch((error: Error) => this.#emit({ type: 'error', error }));
+  }
+
+  /**
+   * BullMQ hands this worker a job's whole data before any check of ours can run, so only Redis can bound what one
+   * job costs (issue 15): say so when it does not. A Redis that refuses CONFIG (managed services often do) is
+   * taken as configured by someone who knows.
+   */
+  async #checkJobSizeBound(): Promise<void> {
+    let reply: unknown;
+    try {
+      reply = await this.#client.config('GET', 'proto-max-bulk-len');
+    } catch {
+      return;
+    }
+    const value = Array.isArray(reply) ? Number(reply[1]) : Number.NaN;
+    if (Number.isFinite(value) && value > JOB_BULK_LIMIT_WARNING) {
+      this.#emit({ type: 'redis-unbounded', redis: redactRedis(this.#options.redis), protoMaxBulkLen: value });
+    }
   }
 
   async #announce(): Promise<void> {
