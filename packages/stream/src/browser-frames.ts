@@ -6,6 +6,7 @@
  * no decoder is involved. No Node API here.
  */
 import { InvalidOptionError } from '@yolokit/core';
+import { booleanOption, oneOf, optionsObject, positiveInteger, rejectUnknown } from '@yolokit/core/internal';
 import type { InputFrame } from './predict-frames.js';
 
 /** A raw RGBA frame read in the browser, with its index and time. */
@@ -87,22 +88,10 @@ export class FramePixels {
   }
 }
 
-function checkKeys(options: object, known: readonly string[], what: string): void {
-  if (typeof options !== 'object' || options === null) throw new InvalidOptionError('options', `${what} options must be an object, got ${String(options)}`);
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) throw new InvalidOptionError(`options.${key}`, `options.${key} is not a ${what} option; known options: ${known.join(', ')}`);
-  }
-}
 
-function checkFlag(options: object, key: string): void {
-  const value = (options as Record<string, unknown>)[key];
-  if (value !== undefined && typeof value !== 'boolean') throw new InvalidOptionError(`options.${key}`, `options.${key} must be true or false, got ${String(value)}`);
-}
-
+/** Frames kept waiting for the reader: 2 unless given. */
 function checkBuffer(buffer: unknown): number {
-  if (buffer === undefined) return 2;
-  if (!Number.isInteger(buffer) || (buffer as number) < 1) throw new InvalidOptionError('options.buffer', `options.buffer must be a positive integer (frames kept), got ${String(buffer)}`);
-  return buffer as number;
+  return positiveInteger(buffer, 'options.buffer', 2);
 }
 
 /**
@@ -157,7 +146,7 @@ type FrameCallbackVideo = HTMLVideoElement & {
  * ```
  */
 export async function* videoElementFrames(video: HTMLVideoElement, options: VideoElementFramesOptions = {}): AsyncGenerator<BrowserFrame> {
-  checkKeys(options, ['buffer', 'signal'], 'video element');
+  rejectUnknown(optionsObject(options, 'options'), ['buffer', 'signal'], 'a video element');
   const queue = new PushQueue<BrowserFrame>(checkBuffer(options.buffer));
   const pixels = new FramePixels();
   const element = video as FrameCallbackVideo;
@@ -228,9 +217,8 @@ export async function* videoElementFrames(video: HTMLVideoElement, options: Vide
  * ```
  */
 export async function* videoFrames(frames: AsyncIterable<VideoFrame> | Iterable<VideoFrame>, options: VideoFramesOptions = {}): AsyncGenerator<BrowserFrame> {
-  checkKeys(options, ['close', 'signal'], 'video frames');
-  checkFlag(options, 'close');
-  const close = options.close ?? true;
+  rejectUnknown(optionsObject(options, 'options'), ['close', 'signal'], 'a video frames');
+  const close = booleanOption(options.close, 'options.close', true);
   const pixels = new FramePixels();
   let index = 0;
   let start: number | undefined;
@@ -274,13 +262,10 @@ export function hasTrackProcessor(): boolean {
  * ```
  */
 export async function* mediaStreamFrames(stream: MediaStream, options: MediaStreamFramesOptions = {}): AsyncGenerator<BrowserFrame> {
-  checkKeys(options, ['buffer', 'signal', 'method', 'stopTracks'], 'media stream');
-  checkFlag(options, 'stopTracks');
+  rejectUnknown(optionsObject(options, 'options'), ['buffer', 'signal', 'method', 'stopTracks'], 'a media stream');
+  const stopTracks = booleanOption(options.stopTracks, 'options.stopTracks', true);
   checkBuffer(options.buffer);
-  const method = options.method ?? 'auto';
-  if (method !== 'auto' && method !== 'processor' && method !== 'video') {
-    throw new InvalidOptionError('options.method', `options.method must be 'auto', 'processor' or 'video', got ${String(method)}`);
-  }
+  const method = oneOf(options.method, 'options.method', ['auto', 'processor', 'video'] as const, 'auto');
   if (method === 'processor' && !hasTrackProcessor()) {
     throw new InvalidOptionError('options.method', "options.method is 'processor' but this browser has no MediaStreamTrackProcessor: use 'auto' or 'video'");
   }
@@ -290,7 +275,7 @@ export async function* mediaStreamFrames(stream: MediaStream, options: MediaStre
     if (method === 'processor' || (method === 'auto' && hasTrackProcessor())) yield* processorFrames(track, options);
     else yield* hiddenVideoFrames(stream, options);
   } finally {
-    if (options.stopTracks ?? true) for (const each of stream.getTracks()) each.stop();
+    if (stopTracks) for (const each of stream.getTracks()) each.stop();
   }
 }
 

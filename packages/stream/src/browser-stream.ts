@@ -5,6 +5,7 @@
  */
 import type { Detection } from '@yolokit/core';
 import { InvalidOptionError } from '@yolokit/core';
+import { optionsObject } from '@yolokit/core/internal';
 import { type MediaStreamFramesOptions, mediaStreamFrames, type VideoFramesOptions, videoElementFrames, videoFrames } from './browser-frames.js';
 import type { ByteTracker, ByteTrackerOptions } from './byte-tracker.js';
 import { type FramePolicy, type FramePredictor, type FrameResult, type InputFrame, type PredictFramesOptions, predictFrames } from './predict-frames.js';
@@ -70,7 +71,7 @@ function captureFor(kind: 'video' | 'camera' | 'frames', capture: CaptureOptions
  * ```
  */
 export async function* stream(target: FramePredictor, source: BrowserVideoSource, options: BrowserStreamOptions = {}): AsyncGenerator<FrameResult> {
-  if (typeof options !== 'object' || options === null) throw new InvalidOptionError('options', `stream options must be an object, got ${String(options)}`);
+  optionsObject(options, 'options', { call: 'stream(target, source, options)' });
   const { capture, policy, source: name, fps, ...rest } = options;
   const reading = new AbortController();
   const signal = reading.signal;

@@ -11,6 +11,7 @@
  * computation (no I/O, no Node API), for Node and browsers alike.
  */
 import { boxIou, InvalidOptionError, type OrientedBox, probiou } from '@yolokit/core';
+import { booleanOption } from '@yolokit/core/internal';
 import { KalmanFilterXYAH, type KalmanState } from './kalman-filter-xyah.js';
 import { linearAssignment } from './linear-assignment.js';
 
@@ -208,9 +209,7 @@ export function resolveByteTrackerOptions(options: ByteTrackerOptions = {}, wher
   if (typeof resolved.frameRate !== 'number' || !(resolved.frameRate > 0) || !Number.isFinite(resolved.frameRate)) {
     throw new InvalidOptionError(`${where}.frameRate`, `${where}.frameRate must be a positive number (frames per second), got ${String(resolved.frameRate)}`);
   }
-  if (typeof resolved.fuseScore !== 'boolean') {
-    throw new InvalidOptionError(`${where}.fuseScore`, `${where}.fuseScore must be true or false, got ${String(resolved.fuseScore)}`);
-  }
+  booleanOption(resolved.fuseScore, `${where}.fuseScore`, true);
   return resolved;
 }
 
