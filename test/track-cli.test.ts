@@ -80,7 +80,7 @@ describe('yolokit track', () => {
     const { code, stdout, stderr } = await run(process.execPath, [bin, 'track', '--model', defaultModelPath('onnx'), clip, '--strategy', 'sideways'], folder);
     expect(code).toBe(2);
     expect(stdout).toBe('');
-    expect(stderr).toBe('error INVALID_OPTION: --strategy must be one of locked, threads, processes, auto, got "sideways"\n');
+    expect(stderr).toBe(`error INVALID_OPTION: --strategy must be one of 'locked', 'threads', 'processes', 'auto', got "sideways"\n`);
   });
 
   it('a missing source: exit 1 with the typed error line', async () => {

@@ -66,7 +66,7 @@ describe('yolokit serve flags', () => {
     const cases: Array<[Partial<ServeCommandFlags>, string]> = [
       [{ model: [] }, 'yolokit serve needs --model <file>'],
       [{ name: ['x', 'y'] }, '--name was given 2 times for 1 --model'],
-      [{ strategy: 'lambda' }, '--strategy must be one of locked, threads, processes, auto, queue, got "lambda"'],
+      [{ strategy: 'lambda' }, `--strategy must be one of 'locked', 'threads', 'processes', 'auto', 'queue', got "lambda"`],
       [{ strategy: 'queue', model: [] }, 'yolokit serve --strategy queue needs --queue <name>'],
       [{ strategy: 'queue', queue: ['q'] }, '--model does not apply to --strategy queue: the workers load the model'],
       [{ strategy: 'queue', queue: ['q'], model: [], workers: '2' }, '--workers does not apply to --strategy queue'],

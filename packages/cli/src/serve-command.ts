@@ -1,5 +1,6 @@
 import type { EventEmitter } from 'node:events';
 import { InvalidOptionError } from '@yolokit/core';
+import { oneOf } from '@yolokit/core/internal';
 import { type Command, Option } from 'commander';
 import { backendSpecOf } from './backend-spec-of.js';
 import { BACKEND_NAMES, type BackendName, resolveModelPath } from './image-predictor.js';
@@ -95,10 +96,7 @@ export function registerServeCommand(program: Command, io: CliIo, environment: N
 
 /** The options of `createServer` for `flags`, validated; flag names in messages. */
 export function serveOptionsFromFlags(flags: ServeCommandFlags, cwd: string, environment: NodeJS.ProcessEnv = {}) {
-  if (!(SERVE_STRATEGY_NAMES as readonly string[]).includes(flags.strategy)) {
-    throw new InvalidOptionError('--strategy', `--strategy must be one of ${SERVE_STRATEGY_NAMES.join(', ')}, got ${JSON.stringify(flags.strategy)}`);
-  }
-  const strategy = flags.strategy as (typeof SERVE_STRATEGY_NAMES)[number];
+  const strategy = oneOf(flags.strategy, '--strategy', SERVE_STRATEGY_NAMES);
   const optional = <T>(key: string, value: T | undefined): Record<string, T> => (value === undefined ? {} : { [key]: value });
   const queue = flags.queue ?? [];
   if (strategy === 'queue') {

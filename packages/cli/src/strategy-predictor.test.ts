@@ -9,7 +9,7 @@ describe('strategyPredictorFromFlags', () => {
   });
 
   it.each([
-    [{ strategy: 'fast' }, '--strategy', '--strategy must be one of locked, threads, processes, auto, got "fast"'],
+    [{ strategy: 'fast' }, '--strategy', `--strategy must be one of 'locked', 'threads', 'processes', 'auto', got "fast"`],
     [{ strategy: 'threads', workers: '0' }, '--workers', '--workers must be a positive integer, got "0"'],
     [{ strategy: 'threads', workers: '1.5' }, '--workers', '--workers must be a positive integer, got "1.5"'],
     [{ strategy: 'threads', threadsPerWorker: 'two' }, '--threads-per-worker', '--threads-per-worker must be a positive integer, got "two"'],

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { InvalidOptionError } from '@yolokit/core';
+import { oneOf } from '@yolokit/core/internal';
 import { backendSpecOf } from './backend-spec-of.js';
 import { createInProcessPredictor, type ImagePredictor, type ModelSpec, type PredictorFactory, type RunSetup } from './image-predictor.js';
 import { positiveIntegerFlag } from './flag-values.js';
@@ -59,10 +60,7 @@ export function strategyPredictorFromFlags(flags: StrategyFlags): PredictorFacto
   const threadsPerWorker = positiveIntegerFlag(flags.threadsPerWorker, '--threads-per-worker');
   const allowOversubscribe = flags.allowOversubscribe === true;
   if (flags.strategy === undefined) return machinePredictor({ workers, threadsPerWorker, allowOversubscribe });
-  const strategy = flags.strategy as StrategyName;
-  if (!STRATEGY_NAMES.includes(strategy)) {
-    throw new InvalidOptionError('--strategy', `--strategy must be one of ${STRATEGY_NAMES.join(', ')}, got ${JSON.stringify(flags.strategy)}`);
-  }
+  const strategy = oneOf(flags.strategy, '--strategy', STRATEGY_NAMES) as StrategyName; // given: checked above
   if (workers !== undefined && strategy === 'locked') {
     throw new InvalidOptionError('--workers', '--workers applies to --strategy threads or processes; locked runs exactly one instance');
   }

@@ -2,7 +2,7 @@ import type { EventEmitter } from 'node:events';
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InvalidOptionError } from '@yolokit/core';
-import { redactUrl } from '@yolokit/core/internal';
+import { oneOf, redactUrl } from '@yolokit/core/internal';
 import { type Command, Option } from 'commander';
 import { backendSpecOf } from './backend-spec-of.js';
 import { BACKEND_NAMES, type BackendName, resolveModelPath } from './image-predictor.js';
@@ -90,9 +90,7 @@ export function registerWorkerCommand(program: Command, io: CliIo): void {
 export function workerOptionsFromFlags(flags: WorkerCommandFlags, cwd: string) {
   if (!flags.queue) throw new InvalidOptionError('--queue', 'yolokit worker needs --queue <name>: the queue the producers enqueue to');
   if (!flags.model) throw new InvalidOptionError('--model', 'yolokit worker needs --model <file>: the model every instance of the pool loads');
-  if (!(WORKER_STRATEGY_NAMES as readonly string[]).includes(flags.strategy)) {
-    throw new InvalidOptionError('--strategy', `--strategy must be one of ${WORKER_STRATEGY_NAMES.join(', ')}, got ${JSON.stringify(flags.strategy)}`);
-  }
+  oneOf(flags.strategy, '--strategy', WORKER_STRATEGY_NAMES);
   const optional = <T>(key: string, value: T | undefined): Record<string, T> => (value === undefined ? {} : { [key]: value });
   const allowRoots = (flags.allowRoot ?? []).map((dir) => {
     const path = resolve(cwd, dir);

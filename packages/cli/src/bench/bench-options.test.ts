@@ -70,7 +70,7 @@ describe('benchOptionsFromFlags', () => {
 
   it('model', () => refuses({ model: undefined }, '--model', 'yolokit bench needs a model: --model <file.onnx>'));
   it('images', () => refuses({ images: [] }, '--images', '--images needs image files, folders or globs, such as: --images coco/images/ bus.jpg'));
-  it('backend', () => refuses({ backend: 'cuda' }, '--backend', '--backend must be one of onnx, onnx-web, tfjs, got "cuda"'));
+  it('backend', () => refuses({ backend: 'cuda' }, '--backend', `--backend must be one of 'onnx', 'onnx-web', 'tfjs', got "cuda"`));
   it('strategies', () =>
     refuses({ strategies: 'threads,unsafe-shared' }, '--strategies', '--strategies must list names from locked, threads, processes, auto, queue, got "unsafe-shared"'));
   it('empty list item', () => refuses({ concurrency: '1,,4' }, '--concurrency', '--concurrency must be a comma-separated list without empty items, got "1,,4"'));

@@ -1,5 +1,5 @@
 import { InvalidOptionError } from '@yolokit/core';
-import { redactUrl } from '@yolokit/core/internal';
+import { oneOf, redactUrl } from '@yolokit/core/internal';
 import { BACKEND_NAMES, type BackendName } from '../image-predictor.js';
 
 /**
@@ -75,10 +75,7 @@ export const BENCH_DEFAULTS = Object.freeze({
  * value it got, raised before anything is loaded.
  */
 export function benchOptionsFromFlags(flags: BenchFlags): BenchOptions {
-  const backend = (flags.backend ?? 'onnx') as BackendName;
-  if (!BACKEND_NAMES.includes(backend)) {
-    throw new InvalidOptionError('--backend', `--backend must be one of ${BACKEND_NAMES.join(', ')}, got ${JSON.stringify(flags.backend)}`);
-  }
+  const backend: BackendName = oneOf(flags.backend, '--backend', BACKEND_NAMES, 'onnx');
   const strategies = flags.strategies === undefined ? BENCH_DEFAULTS.strategies : listFlag(flags.strategies, '--strategies');
   for (const name of strategies) {
     if (!(BENCH_STRATEGIES as readonly string[]).includes(name)) {
