@@ -82,6 +82,18 @@ describe('createPredictor option validation: one test per message', () => {
       'options.threadsPerWorker needs a model spec: the threads of an already loaded model cannot be changed',
     ));
 
+  it('close(options): abort must be a boolean, refused as a rejection and the predictor left open', async () => {
+    const predictor = await createPredictor({ strategy: 'locked', model: liveModel });
+    const error = await predictor.close({ abort: 'yes' as never }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(InvalidOptionError);
+    expect(error).toMatchObject({ code: 'INVALID_OPTION', option: 'options.abort', message: 'options.abort must be a boolean, got "yes"' });
+    // Not closed by the refused call: a proper close still drains it.
+    await expect(predictor.close()).resolves.toBeUndefined();
+  });
+
   it('maxQueue', () =>
     rejects({ strategy: 'threads', model: spec, maxQueue: -1 }, 'options.maxQueue', 'options.maxQueue must be a non-negative integer or Infinity, got -1'));
 

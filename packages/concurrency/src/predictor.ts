@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { describeValue, type ImageInput, InvalidOptionError, type ModelInfo, type PredictOptions, type Result } from '@yolokit/core';
-import { booleanOption, milliseconds, oneOf, optionsObject, positiveInteger, rejectUnknown, required } from '@yolokit/core/internal';
+import { booleanOption, countOrInfinity, milliseconds, oneOf, optionsObject, positiveInteger, rejectUnknown, required } from '@yolokit/core/internal';
 import { AsyncLock } from './async-lock.js';
 import { type AutoOptions, createAutoPredictor } from './auto-strategy.js';
 import type { Executor, WorkerInfo } from './executor.js';
@@ -282,16 +282,9 @@ export function resolvePredictorOptions(options: unknown, cores = availableParal
   if (o.threadsPerWorker !== undefined && target) {
     throw new InvalidOptionError('options.threadsPerWorker', 'options.threadsPerWorker needs a model spec: the threads of an already loaded model cannot be changed');
   }
-  const maxQueue = o.maxQueue ?? 1024;
-  if (queued && (typeof maxQueue !== 'number' || !(Number.isInteger(maxQueue) || maxQueue === Number.POSITIVE_INFINITY) || maxQueue < 1)) {
-    throw new InvalidOptionError(
-      'options.maxQueue',
-      `options.maxQueue must be a positive integer or Infinity for strategy 'queue' (predictions of this producer waiting for their result), got ${describeValue(maxQueue)}`,
-    );
-  }
-  if (typeof maxQueue !== 'number' || !(Number.isInteger(maxQueue) || maxQueue === Number.POSITIVE_INFINITY) || maxQueue < 0) {
-    throw new InvalidOptionError('options.maxQueue', `options.maxQueue must be a non-negative integer or Infinity, got ${describeValue(maxQueue)}`);
-  }
+  const maxQueue = queued
+    ? countOrInfinity(o.maxQueue, 'options.maxQueue', 1, 1024, " for strategy 'queue' (predictions of this producer waiting for their result)")
+    : countOrInfinity(o.maxQueue, 'options.maxQueue', 0, 1024);
   const taskTimeoutMs = milliseconds(o.taskTimeoutMs, 'options.taskTimeoutMs', Number.POSITIVE_INFINITY, true);
   const retryOnWorkerDeath = booleanOption(o.retryOnWorkerDeath, 'options.retryOnWorkerDeath', false);
   const transferImages = booleanOption(o.transferImages, 'options.transferImages', true);
@@ -449,10 +442,13 @@ class PoolPredictor implements Predictor {
   }
 
   close(options: { abort?: boolean } = {}): Promise<void> {
-    if (options.abort !== undefined && typeof options.abort !== 'boolean') {
-      return Promise.reject(new InvalidOptionError('options.abort', `close(options): options.abort must be a boolean, got ${describeValue(options.abort)}`));
+    let abort: boolean;
+    try {
+      abort = booleanOption(options.abort, 'options.abort', false);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    this.#closing ??= this.#scheduler.close(options.abort ? 'abort' : 'drain');
+    this.#closing ??= this.#scheduler.close(abort ? 'abort' : 'drain');
     return this.#closing;
   }
 

@@ -14,6 +14,7 @@ export { checkClassifyOptions } from './task-options.js';
 export { hasWebgpuAdapter } from './webgpu-adapter.js';
 export {
   booleanOption,
+  countOrInfinity,
   finiteNumber,
   integerInRange,
   MAX_TIMER_MS,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidOptionError } from './errors.js';
-import { booleanOption, finiteNumber, integerInRange, milliseconds, oneOf, optionsObject, positiveInteger, rejectUnknown, required } from './option-checks.js';
+import { booleanOption, countOrInfinity, finiteNumber, integerInRange, milliseconds, oneOf, optionsObject, positiveInteger, rejectUnknown, required } from './option-checks.js';
 
 /** The error `run` throws: an InvalidOptionError whose option and message are returned for comparison. */
 function failure(run: () => unknown): { code: string; option: string; message: string } {
@@ -23,6 +23,9 @@ describe('option checks', () => {
     expect(finiteNumber(0.5, 'options.conf', { min: 0, max: 1 })).toBe(0.5);
     expect(milliseconds(undefined, 'options.timeoutMs', 30_000)).toBe(30_000);
     expect(milliseconds(Number.POSITIVE_INFINITY, 'options.timeoutMs', 1, true)).toBe(Number.POSITIVE_INFINITY);
+    expect(countOrInfinity(undefined, 'options.maxQueue', 1, 1024)).toBe(1024);
+    expect(countOrInfinity(Number.POSITIVE_INFINITY, 'options.maxQueue', 1, 1024)).toBe(Number.POSITIVE_INFINITY);
+    expect(countOrInfinity(0, 'options.maxQueue', 0, 1024)).toBe(0);
     expect(booleanOption(false, 'options.metrics', true)).toBe(false);
     expect(booleanOption(undefined, 'options.metrics', true)).toBe(true);
     expect(oneOf(undefined, 'options.strategy', ['threads', 'processes'], 'threads')).toBe('threads');
@@ -43,6 +46,9 @@ describe('option checks', () => {
     ['Infinity where not allowed', () => milliseconds(Number.POSITIVE_INFINITY, 'options.t', 1), 'options.t', 'options.t must be a positive number of milliseconds up to 2147483647, got Infinity'],
     ['milliseconds or Infinity', () => milliseconds(-5, 'options.t', 1, true), 'options.t', 'options.t must be a positive number of milliseconds up to 2147483647, or Infinity, got -5'],
     ['required', () => positiveInteger(required(undefined, 'options.n', 'a positive integer'), 'options.n'), 'options.n', 'options.n is required: a positive integer'],
+    ['a count or Infinity', () => countOrInfinity(0, 'options.maxQueue', 1, 1024), 'options.maxQueue', 'options.maxQueue must be a positive integer or Infinity, got 0'],
+    ['a count from 0, with why', () => countOrInfinity(-1, 'options.maxQueue', 0, 1024, ' (waiting tasks)'), 'options.maxQueue', 'options.maxQueue must be a non-negative integer or Infinity (waiting tasks), got -1'],
+    ['a count, not a fraction', () => countOrInfinity(2.5, 'options.maxQueue', 0, 1024), 'options.maxQueue', 'options.maxQueue must be a non-negative integer or Infinity, got 2.5'],
     ['a boolean', () => booleanOption('yes', 'options.metrics'), 'options.metrics', 'options.metrics must be a boolean, got "yes"'],
     ['one of', () => oneOf('thread', 'options.strategy', ['threads', 'processes']), 'options.strategy', `options.strategy must be one of 'threads', 'processes', got "thread"`],
     ['an object, with the call and shape', () => optionsObject(42, 'options', { call: 'onnx(options)', shape: '{ name }' }), 'options', 'onnx(options): options must be an object { name }, got 42'],

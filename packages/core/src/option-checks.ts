@@ -102,6 +102,18 @@ export function milliseconds(value: unknown, option: string, fallback: number, i
   return value as number;
 }
 
+/**
+ * A bound on waiting work: an integer from `min` (0 or 1) up, or `Infinity` for none; `fallback` for `undefined`.
+ * `why` completes the message (`must be a positive integer or Infinity<why>, got 0`).
+ */
+export function countOrInfinity(value: unknown, option: string, min: 0 | 1, fallback: number, why = ''): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !(Number.isSafeInteger(value) || value === Number.POSITIVE_INFINITY) || value < min) {
+    throw new InvalidOptionError(option, `${option} must be a ${min === 0 ? 'non-negative' : 'positive'} integer or Infinity${why}, got ${describeValue(value)}`);
+  }
+  return value;
+}
+
 /** `true` or `false`, or `fallback` for `undefined`. */
 export function booleanOption(value: unknown, option: string, fallback: boolean): boolean;
 export function booleanOption(value: unknown, option: string, fallback?: undefined): boolean | undefined;

@@ -3,7 +3,7 @@ import { optionsObject as checkObject } from '@yolokit/core/internal';
 
 // The generic checks are core's, shared by every package; the queue's entry points import them from here
 // beside the queue's own (queue names, key prefixes).
-export { booleanOption, milliseconds, oneOf, positiveInteger, rejectUnknown } from '@yolokit/core/internal';
+export { booleanOption, countOrInfinity, milliseconds, oneOf, positiveInteger, rejectUnknown } from '@yolokit/core/internal';
 
 /** Default `maxImageBytes`: 8 MiB, which base64 makes ~11 MB of job data in Redis. */
 export const DEFAULT_MAX_IMAGE_BYTES = 8 * 1024 * 1024;

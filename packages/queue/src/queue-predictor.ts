@@ -16,6 +16,7 @@ import { fromFailedJob, type JobError } from './job-failure.js';
 import { describeJobImage, type ImageTransport, type JobPayload, type JobReturn, PAYLOAD_VERSION, resultOfJobReturn } from './job-payload.js';
 import {
   booleanOption,
+  countOrInfinity,
   DEFAULT_MAX_IMAGE_BYTES,
   milliseconds,
   oneOf,
@@ -187,10 +188,7 @@ const STRATEGY_OPTIONS = new Set(['name', 'redis', ...PRODUCER_OPTIONS, 'allowRo
 export function resolveQueuePredictorOptions(options: unknown) {
   const o = optionsObject(options, 'createQueuePredictor(options)');
   rejectUnknown(o, KNOWN_OPTIONS, 'a queue predictor');
-  const maxQueue = o.maxQueue ?? 1024;
-  if (typeof maxQueue !== 'number' || !(Number.isSafeInteger(maxQueue) || maxQueue === Number.POSITIVE_INFINITY) || maxQueue < 1) {
-    throw new InvalidOptionError('options.maxQueue', `options.maxQueue must be a positive integer or Infinity, got ${describeValue(maxQueue)}`);
-  }
+  const maxQueue = countOrInfinity(o.maxQueue, 'options.maxQueue', 1, 1024);
   return {
     queue: queueName(o.queue),
     redis: validateRedisTarget(o.redis, 'options.redis'),
@@ -422,12 +420,15 @@ class RedisQueuePredictor implements QueuePredictor {
   }
 
   close(options: { abort?: boolean } = {}): Promise<void> {
-    if (options.abort !== undefined && typeof options.abort !== 'boolean') {
-      return Promise.reject(new InvalidOptionError('options.abort', `close(options): options.abort must be a boolean, got ${describeValue(options.abort)}`));
+    let abort: boolean;
+    try {
+      abort = booleanOption(options.abort, 'options.abort', false);
+    } catch (error) {
+      return Promise.reject(error);
     }
     // Drain: every prediction settles first. Abort: each rejects with PredictorClosedError at once and its job is
     // withdrawn unless a worker holds it. Then the executor leaves Redis.
-    this.#closing ??= this.#scheduler.close(options.abort ? 'abort' : 'drain');
+    this.#closing ??= this.#scheduler.close(abort ? 'abort' : 'drain');
     return this.#closing;
   }
 

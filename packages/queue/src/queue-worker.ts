@@ -525,10 +525,13 @@ class RunningQueueWorker implements QueueWorker {
   }
 
   close(options: { returnJobs?: boolean } = {}): Promise<void> {
-    if (options.returnJobs !== undefined && typeof options.returnJobs !== 'boolean') {
-      return Promise.reject(new InvalidOptionError('options.returnJobs', `close(options): options.returnJobs must be a boolean, got ${describeValue(options.returnJobs)}`));
+    let returnJobs: boolean;
+    try {
+      returnJobs = booleanOption(options.returnJobs, 'options.returnJobs', false);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    if (options.returnJobs) this.#returnHeldJobs();
+    if (returnJobs) this.#returnHeldJobs();
     this.#closing ??= this.#shutDown();
     return this.#closing;
   }
