@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type Backend, BackendUnavailableError, createModel, type ImageInput, InvalidOptionError, type ModelInfo, ModelLoadError, type PredictOptions, type Result } from '@yolokit/core';
+import { type Backend, BackendUnavailableError, createModel, type ImageInput, type ModelInfo, ModelLoadError, type PredictOptions, type Result } from '@yolokit/core';
 import { oneOf } from '@yolokit/core/internal';
 
 /** Runtimes `yolokit predict --backend` can use. */

@@ -1,4 +1,6 @@
-import { InvalidOptionError, type OrientedBox, orientedBoxBounds, regularizeOrientedBox } from '@yolokit/core';
+import { type OrientedBox, orientedBoxBounds, regularizeOrientedBox } from '@yolokit/core';
+import { integerInRange, positiveInteger } from '@yolokit/core/internal';
+import { checkSeed } from './seed.js';
 import { CLASS_NAMES } from './class-names.js';
 import { insideRotated, OBB_CLASS_NAMES } from './generate-rotated-scene.js';
 import { addNoise, contrastingColour, paintBackground, paintCoverage, paintShape, resolveSize, type Scene, type SceneObject, type SceneOptions, sampleBackground, type Shape } from './generate-scene.js';
@@ -66,14 +68,10 @@ export interface MovingScenes {
  * ```
  */
 export function generateMovingScenes(seed: number, options: MovingScenesOptions = {}): MovingScenes {
-  if (!Number.isSafeInteger(seed)) throw new InvalidOptionError('seed', `seed must be a safe integer, got ${String(seed)}`);
+  checkSeed(seed);
   const { width, height } = resolveSize(options.size);
-  const frameCount = options.frames ?? 30;
-  const objectCount = options.objects ?? 4;
-  if (!Number.isInteger(frameCount) || frameCount < 1) throw new InvalidOptionError('options.frames', `options.frames must be a positive integer, got ${String(frameCount)}`);
-  if (!Number.isInteger(objectCount) || objectCount < 1 || objectCount > 8) {
-    throw new InvalidOptionError('options.objects', `options.objects must be an integer from 1 to 8, got ${String(objectCount)}`);
-  }
+  const frameCount = positiveInteger(options.frames, 'options.frames', 30);
+  const objectCount = integerInRange(options.objects, 'options.objects', 1, 8, 4) as number;
   const random = new Random((seed >>> 0) ^ 0x5eed);
   const base = new Float32Array(width * height * 3);
   const background = paintBackground(base, width, height, random);

@@ -1,4 +1,5 @@
-import { InvalidOptionError, orientedBoxBounds } from '@yolokit/core';
+import { orientedBoxBounds } from '@yolokit/core';
+import { checkSeed } from './seed.js';
 import { CLASS_NAMES, type ShapeClassName } from './class-names.js';
 import { insideRotated } from './generate-rotated-scene.js';
 import { addNoise, contrastingColour, paintBackground, paintCoverage, resolveSize, sampleBackground } from './generate-scene.js';
@@ -38,7 +39,7 @@ export interface Picture {
  * ```
  */
 export function generatePicture(seed: number, options: PictureOptions = {}): Picture {
-  if (!Number.isSafeInteger(seed)) throw new InvalidOptionError('seed', `seed must be a safe integer, got ${String(seed)}`);
+  checkSeed(seed);
   const { width, height } = resolveSize(options.size ?? 64);
   const random = new Random(((seed >>> 0) ^ Math.floor(seed / 4294967296) ^ 0x27d4eb2f) >>> 0);
   const image = new Float32Array(width * height * 3);

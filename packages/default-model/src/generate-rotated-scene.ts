@@ -1,4 +1,5 @@
-import { InvalidOptionError, type OrientedBox, orientedBoxBounds, regularizeOrientedBox } from '@yolokit/core';
+import { type OrientedBox, orientedBoxBounds, regularizeOrientedBox } from '@yolokit/core';
+import { checkSeed } from './seed.js';
 import { addNoise, contrastingColour, paintBackground, paintCoverage, resolveObjectCounts, resolveSize, sampleBackground, type SceneOptions } from './generate-scene.js';
 import { Random } from './random.js';
 
@@ -57,7 +58,7 @@ const MAX_ASPECT = 3;
  * ```
  */
 export function generateRotatedScene(seed: number, options: SceneOptions = {}): RotatedScene {
-  if (!Number.isSafeInteger(seed)) throw new InvalidOptionError('seed', `seed must be a safe integer, got ${String(seed)}`);
+  checkSeed(seed);
   const { width, height } = resolveSize(options.size);
   const { minObjects, maxObjects } = resolveObjectCounts(options, 5);
   // A different stream from generateScene's for the same seed.

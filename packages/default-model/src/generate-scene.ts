@@ -1,4 +1,6 @@
 import { InvalidOptionError } from '@yolokit/core';
+import { integerInRange } from '@yolokit/core/internal';
+import { checkSeed } from './seed.js';
 import { CLASS_NAMES, type ShapeClassName } from './class-names.js';
 import { Random } from './random.js';
 
@@ -81,7 +83,7 @@ export interface Shape {
  * ```
  */
 export function generateScene(seed: number, options: SceneOptions = {}): Scene {
-  if (!Number.isSafeInteger(seed)) throw new InvalidOptionError('seed', `seed must be a safe integer, got ${String(seed)}`);
+  checkSeed(seed);
   const { width, height } = resolveSize(options.size);
   const { minObjects, maxObjects } = resolveObjectCounts(options, 6);
 
@@ -145,9 +147,7 @@ export function resolveObjectCounts(options: SceneOptions, maxDefault: number): 
     ['options.minObjects', minObjects],
     ['options.maxObjects', maxObjects],
   ] as const) {
-    if (!Number.isInteger(value) || value < 0 || value > 50) {
-      throw new InvalidOptionError(name, `${name} must be an integer from 0 to 50, got ${String(value)}`);
-    }
+    integerInRange(value, name, 0, 50);
   }
   if (maxObjects < minObjects) {
     throw new InvalidOptionError('options.maxObjects', `options.maxObjects (${maxObjects}) must be at least options.minObjects (${minObjects})`);
